@@ -1,0 +1,522 @@
+"""Kernel IR -> LLVM IR (llvmlite.ir).
+
+Each kernel becomes `void @<symbol>(i8** args, i64 start, i64 end)`: the runtime passes the
+buffer pointers in `args` and splits the first outer loop's range across threads.  The
+entry forwards to an internal body whose pointer parameters are `noalias`, so LoopVectorize
+can widen the loops; reductions carry `reassoc nsz` so they vectorise too.  Transcendentals
+come from `mathlib` (straight-line polynomial IR), never scalar libm calls in the loop.
+"""
+from __future__ import annotations
+
+from llvmlite import ir
+
+from tjit.ir import symbolic as sym
+from tjit.ir.dtype import DType
+from tjit.ir.kernel import K, Kernel, KVal, extent
+from tjit.ir.ops import Op, ReduceOp
+
+
+I1, I8, I16, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(16), ir.IntType(32), ir.IntType(64)
+F16, F32, F64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
+
+
+def storage_type(d: DType) -> ir.Type:
+    return {"bool": I8, "uint8": I8, "int8": I8, "int16": I16, "int32": I32, "int64": I64,
+            "float16": F16, "bfloat16": I16, "float32": F32, "float64": F64}[d.name]
+
+
+def value_type(d: DType) -> ir.Type:
+    """Type a value has while it is computed: half types compute in float32."""
+    return {"bool": I1, "float16": F32, "bfloat16": F32}.get(d.name) or storage_type(d)
+
+
+def is_float(t: ir.Type) -> bool:
+    return isinstance(t, (ir.FloatType, ir.DoubleType, ir.HalfType))
+
+
+_FAST = ("contract",)
+_REDUCE_FLAGS = ("reassoc", "nsz", "contract")
+
+
+class _Emitter:
+    def __init__(self, module: ir.Module, kernel: Kernel, symbol: str):
+        self.m, self.k = module, kernel
+        entry_ty = ir.FunctionType(ir.VoidType(), [I8.as_pointer().as_pointer(), I64, I64])
+        self.entry = ir.Function(module, entry_ty, symbol)
+        ptr_types = []
+        for a in kernel.args:
+            ptr_types.append(I64.as_pointer() if a.kind == "rand" else storage_type(a.dtype).as_pointer())
+        body_ty = ir.FunctionType(ir.VoidType(), ptr_types + [I64, I64])
+        self.fn = ir.Function(module, body_ty, symbol + "_body")
+        self.fn.linkage = "internal"
+        for i, a in enumerate(kernel.args):
+            self.fn.args[i].add_attribute("noalias")
+        # entry: unpack the pointer array and call the body
+        b = ir.IRBuilder(self.entry.append_basic_block("entry"))
+        ptrs = []
+        for i, t in enumerate(ptr_types):
+            raw = b.load(b.gep(self.entry.args[0], [ir.Constant(I64, i)]))
+            ptrs.append(b.bitcast(raw, t))
+        b.call(self.fn, ptrs + [self.entry.args[1], self.entry.args[2]])
+        b.ret_void()
+        self.b = ir.IRBuilder(self.fn.append_basic_block("entry"))
+        self.ptrs = list(self.fn.args[:len(kernel.args)])
+        self.loopvars: dict = {}
+        self.memo: dict = {}
+        self.accs: dict = {}
+
+    # -- loops ----------------------------------------------------------------------------
+    def loop(self, var: sym.Var, lo, hi, body):
+        """Emit `for var in [lo, hi)`; `body()` emits the loop body."""
+        b = self.b
+        pre = b.block
+        head = b.append_basic_block(f"{var.name}.head")
+        blk = b.append_basic_block(f"{var.name}.body")
+        done = b.append_basic_block(f"{var.name}.done")
+        b.branch(head)
+        b.position_at_end(head)
+        iv = b.phi(I64, name=var.name)
+        iv.add_incoming(lo, pre)
+        b.cbranch(b.icmp_signed("<", iv, hi), blk, done)
+        b.position_at_end(blk)
+        self.loopvars[var] = iv
+        saved = self.memo
+        self.memo = dict(saved)
+        body()
+        self.memo = saved
+        nxt = b.add(iv, ir.Constant(I64, 1), name=f"{var.name}.next")
+        iv.add_incoming(nxt, b.block)
+        b.branch(head)
+        b.position_at_end(done)
+
+    def nested(self, vars_, body, first_range=None):
+        if not vars_:
+            body()
+            return
+        v, rest = vars_[0], vars_[1:]
+        lo, hi = first_range if first_range else (ir.Constant(I64, 0), ir.Constant(I64, extent(v)))
+        self.loop(v, lo, hi, lambda: self.nested(rest, body))
+
+    # -- index expressions ----------------------------------------------------------------
+    def index(self, e: sym.Lin):
+        b = self.b
+        out = ir.Constant(I64, e.const)
+        for atom, c in e.terms:
+            t = self.atom(atom)
+            if c != 1:
+                t = b.mul(t, ir.Constant(I64, c))
+            out = b.add(out, t) if not (isinstance(out, ir.Constant) and out.constant == 0) else t
+        return out
+
+    def atom(self, a):
+        b = self.b
+        if isinstance(a, sym.Var):
+            return self.loopvars[a]
+        if isinstance(a, sym.Ext):
+            v = self.cast(self.value(a.key), a.key.dtype, _I64_DTYPE)
+            v = b.select(b.icmp_signed("<", v, ir.Constant(I64, a.lo)), ir.Constant(I64, a.lo), v)
+            return b.select(b.icmp_signed(">", v, ir.Constant(I64, a.hi)), ir.Constant(I64, a.hi), v)
+        num, d = self.index(a.num), ir.Constant(I64, a.d)
+        if a.num.lo >= 0:
+            return b.udiv(num, d) if isinstance(a, sym.Div) else b.urem(num, d)
+        q, r = b.sdiv(num, d), b.srem(num, d)
+        neg = b.icmp_signed("<", r, ir.Constant(I64, 0))
+        if isinstance(a, sym.Div):
+            return b.select(neg, b.sub(q, ir.Constant(I64, 1)), q)
+        return b.select(neg, b.add(r, d), r)
+
+    # -- values ---------------------------------------------------------------------------
+    def value(self, v: KVal):
+        if v in self.memo:
+            return self.memo[v]
+        out = self._value(v)
+        self.memo[v] = out
+        return out
+
+    def _value(self, v: KVal):
+        b = self.b
+        if v.op is K.CONST:
+            return const(v.arg, v.dtype)
+        if v.op is K.ACC:
+            return self.accs[v.arg]
+        if v.op is K.INDEX:
+            return self.cast(self.index(v.arg), _I64_DTYPE, v.dtype)
+        if v.op is K.LOAD:
+            slot, idx, valid, _ = v.arg
+            i = self.index(idx)
+            if valid:
+                i = b.select(self.valid(valid), i, ir.Constant(I64, 0))
+            raw = b.load(b.gep(self.ptrs[slot], [i]))
+            return self.from_storage(raw, v.dtype)
+        if v.op is K.RAND:
+            slot, counter = v.arg
+            return self.rand(slot, self.index(counter), v.dtype)
+        if v.op is Op.CAST:
+            return self.cast(self.value(v.src[0]), v.src[0].dtype, v.dtype)
+        args = [self.value(s) for s in v.src]
+        return alu(self, v.op, v.dtype, [s.dtype for s in v.src], args)
+
+    def valid(self, constraints):
+        b = self.b
+        cond = None
+        for c in constraints:
+            e = self.index(c.expr)
+            ok = b.and_(b.icmp_signed(">=", e, ir.Constant(I64, c.lo)), b.icmp_signed("<=", e, ir.Constant(I64, c.hi)))
+            cond = ok if cond is None else b.and_(cond, ok)
+        return cond
+
+    def from_storage(self, raw, d: DType):
+        b = self.b
+        if d.name == "bool":
+            return b.icmp_unsigned("!=", raw, ir.Constant(I8, 0))
+        if d.name == "float16":
+            return b.fpext(raw, F32)
+        if d.name == "bfloat16":
+            return b.bitcast(b.shl(b.zext(raw, I32), ir.Constant(I32, 16)), F32)
+        return raw
+
+    def to_storage(self, val, d: DType):
+        b = self.b
+        if d.name == "bool":
+            return b.zext(val, I8)
+        if d.name == "float16":
+            return b.fptrunc(val, F16)
+        if d.name == "bfloat16":  # round to nearest even, keep NaN quiet
+            bits = b.bitcast(val, I32)
+            lsb = b.and_(b.lshr(bits, ir.Constant(I32, 16)), ir.Constant(I32, 1))
+            rounded = b.lshr(b.add(bits, b.add(lsb, ir.Constant(I32, 0x7FFF))), ir.Constant(I32, 16))
+            isnan = b.fcmp_unordered("uno", val, val)
+            return b.trunc(b.select(isnan, ir.Constant(I32, 0x7FC0), rounded), I16)
+        return val
+
+    def cast(self, val, src: DType, dst: DType):
+        b = self.b
+        st, dt = value_type(src), value_type(dst)
+        if src.name == dst.name or (st == dt and src.kind == dst.kind):
+            return val
+        if dst.name == "bool":
+            if is_float(st):
+                return b.fcmp_unordered("!=", val, ir.Constant(st, 0.0))
+            return b.icmp_unsigned("!=", val, ir.Constant(st, 0))
+        if is_float(dt):
+            if is_float(st):
+                return b.fpext(val, dt) if _bits(st) < _bits(dt) else (b.fptrunc(val, dt) if _bits(st) > _bits(dt) else val)
+            return b.uitofp(val, dt) if src.kind in "ub" else b.sitofp(val, dt)
+        if is_float(st):
+            if dst.kind == "u":
+                return b.trunc(b.fptosi(val, I64), dt) if dt != I64 else b.fptosi(val, dt)
+            return b.fptosi(val, dt)
+        if _bits(st) < _bits(dt):
+            return b.zext(val, dt) if src.kind in "ub" else b.sext(val, dt)
+        if _bits(st) > _bits(dt):
+            return b.trunc(val, dt)
+        return val
+
+    def rand(self, slot, counter, d: DType):
+        """splitmix64 of (key, offset + counter): a counter-based generator, so any element
+        can be computed independently (fusable, identical on every backend)."""
+        b = self.b
+        key = b.load(b.gep(self.ptrs[slot], [ir.Constant(I64, 0)]))
+        off = b.load(b.gep(self.ptrs[slot], [ir.Constant(I64, 1)]))
+        z = b.xor(key, b.mul(b.add(b.add(off, counter), ir.Constant(I64, 1)), ir.Constant(I64, 0x9E3779B97F4A7C15 - 2**64)))
+        z = b.mul(b.xor(z, b.lshr(z, ir.Constant(I64, 30))), ir.Constant(I64, 0xBF58476D1CE4E5B9 - 2**64))
+        z = b.mul(b.xor(z, b.lshr(z, ir.Constant(I64, 27))), ir.Constant(I64, 0x94D049BB133111EB - 2**64))
+        z = b.xor(z, b.lshr(z, ir.Constant(I64, 31)))
+        if d.name == "float64":
+            return b.fmul(b.uitofp(b.lshr(z, ir.Constant(I64, 11)), F64), ir.Constant(F64, 2.0 ** -53))
+        u = b.fmul(b.uitofp(b.lshr(z, ir.Constant(I64, 40)), F32), ir.Constant(F32, 2.0 ** -24))
+        return u
+
+    # -- kernel body ----------------------------------------------------------------------
+    def emit(self):
+        k, b = self.k, self.b
+        start, end = self.fn.args[-2], self.fn.args[-1]
+        if k.outer:
+            self.nested(k.outer, self.body, first_range=(start, end))
+        else:
+            # no parallel loop: run once, in the call that owns index 0
+            run = b.append_basic_block("run")
+            done = b.append_basic_block("done")
+            b.cbranch(b.icmp_signed("<=", start, ir.Constant(I64, 0)), run, done)
+            b.position_at_end(run)
+            self.body()
+            b.branch(done)
+            b.position_at_end(done)
+        b.ret_void()
+
+    def body(self):
+        k = self.k
+        if k.kind == "scan":
+            self.scan()
+            return
+        for r in k.reduces:
+            self.reduce(r)
+        self.nested(k.inner, self.stores)
+
+    def reduce(self, r):
+        b = self.b
+        t = value_type(r.dtype)
+        init = reduce_identity(r.op, r.dtype)
+        pre = b.block
+        acc_holder = {}
+
+        # a reduction over several variables nests loops; the accumulator is a phi per loop
+        def level(i, acc_in):
+            if i == len(r.vars):
+                x = self.value(r.value)
+                return combine(self, r.op, r.dtype, acc_in, x)
+            v = r.vars[i]
+            head = b.append_basic_block(f"{v.name}.head")
+            blk = b.append_basic_block(f"{v.name}.body")
+            done = b.append_basic_block(f"{v.name}.done")
+            entry_blk = b.block
+            b.branch(head)
+            b.position_at_end(head)
+            iv = b.phi(I64, name=v.name)
+            acc = b.phi(t, name=f"acc{r.acc}.{v.name}")
+            iv.add_incoming(ir.Constant(I64, 0), entry_blk)
+            acc.add_incoming(acc_in, entry_blk)
+            b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, extent(v))), blk, done)
+            b.position_at_end(blk)
+            self.loopvars[v] = iv
+            saved = self.memo
+            self.memo = dict(saved)
+            new_acc = level(i + 1, acc)
+            self.memo = saved
+            iv.add_incoming(b.add(iv, ir.Constant(I64, 1)), b.block)
+            acc.add_incoming(new_acc, b.block)
+            b.branch(head)
+            b.position_at_end(done)
+            return acc
+
+        self.accs[r.acc] = level(0, init)
+        del pre, acc_holder
+
+    def scan(self):
+        """Sequential running accumulation along the scan variable, storing every step."""
+        b = self.b
+        r = self.k.reduces[0]
+        st = self.k.stores[0]
+        t = value_type(r.dtype)
+        v = r.vars[0]
+        entry_blk = b.block
+        head = b.append_basic_block("scan.head")
+        blk = b.append_basic_block("scan.body")
+        done = b.append_basic_block("scan.done")
+        b.branch(head)
+        b.position_at_end(head)
+        iv = b.phi(I64, name=v.name)
+        acc = b.phi(t, name="scan.acc")
+        iv.add_incoming(ir.Constant(I64, 0), entry_blk)
+        acc.add_incoming(reduce_identity(r.op, r.dtype), entry_blk)
+        b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, extent(v))), blk, done)
+        b.position_at_end(blk)
+        self.loopvars[v] = iv
+        saved = self.memo
+        self.memo = dict(saved)
+        new = combine(self, r.op, r.dtype, acc, self.value(r.value), ordered=True)
+        self.accs[r.acc] = new
+        self.store(st)
+        self.memo = saved
+        iv.add_incoming(b.add(iv, ir.Constant(I64, 1)), b.block)
+        acc.add_incoming(new, b.block)
+        b.branch(head)
+        b.position_at_end(done)
+
+    def stores(self):
+        for st in self.k.stores:
+            self.store(st)
+
+    def store(self, st):
+        b = self.b
+        arg = self.k.args[st.slot]
+        ptr = b.gep(self.ptrs[st.slot], [self.index(st.index)])
+        val = self.value(st.value)
+        if st.accumulate is not None:
+            old = self.from_storage(b.load(ptr), arg.dtype)
+            val = combine(self, st.accumulate, arg.dtype, old, val, ordered=True)
+        b.store(self.to_storage(val, arg.dtype), ptr)
+
+
+_I64_DTYPE = DType("int64", 8, "i", "int64")
+
+
+def _bits(t: ir.Type) -> int:
+    if isinstance(t, ir.IntType):
+        return t.width
+    return {ir.HalfType: 16, ir.FloatType: 32, ir.DoubleType: 64}[type(t)]
+
+
+def const(x, d: DType):
+    t = value_type(d)
+    if d.name == "bool":
+        return ir.Constant(I1, int(bool(x)))
+    if is_float(t):
+        return ir.Constant(t, float(x))
+    x = int(x)
+    bits = t.width
+    x &= (1 << bits) - 1
+    if x >= 1 << (bits - 1):
+        x -= 1 << bits
+    return ir.Constant(t, x)
+
+
+def reduce_identity(op: ReduceOp, d: DType):
+    t = value_type(d)
+    if op is ReduceOp.SUM:
+        return const(0, d)
+    if op is ReduceOp.PROD:
+        return const(1, d)
+    if is_float(t):
+        return ir.Constant(t, float("-inf") if op is ReduceOp.MAX else float("inf"))
+    if d.name == "bool":
+        return const(op is ReduceOp.MIN, d)
+    lo, hi = (0, (1 << t.width) - 1) if d.kind == "u" else (-(1 << (t.width - 1)), (1 << (t.width - 1)) - 1)
+    return const(lo if op is ReduceOp.MAX else hi, d)
+
+
+def combine(em: _Emitter, op: ReduceOp, d: DType, acc, x, ordered: bool = False):
+    b = em.b
+    t = value_type(d)
+    flags = () if ordered else _REDUCE_FLAGS
+    if is_float(t):
+        if op is ReduceOp.SUM:
+            return b.fadd(acc, x, flags=flags)
+        if op is ReduceOp.PROD:
+            return b.fmul(acc, x, flags=flags)
+        return _call_intr(em, "llvm.maximum" if op is ReduceOp.MAX else "llvm.minimum", t, [acc, x])
+    if d.name == "bool":
+        return b.or_(acc, x) if op in (ReduceOp.SUM, ReduceOp.MAX) else b.and_(acc, x)
+    if op is ReduceOp.SUM:
+        return b.add(acc, x)
+    if op is ReduceOp.PROD:
+        return b.mul(acc, x)
+    signed = d.kind != "u"
+    cmp = (b.icmp_signed if signed else b.icmp_unsigned)(">" if op is ReduceOp.MAX else "<", x, acc)
+    return b.select(cmp, x, acc)
+
+
+def _call_intr(em: _Emitter, name: str, t: ir.Type, args):
+    fn = em.m.declare_intrinsic(name, [t]) if len(args) < 3 else em.m.declare_intrinsic(name, [t, t, t])
+    return em.b.call(fn, args)
+
+
+def alu(em: _Emitter, op: Op, d: DType, src_dtypes, args):
+    """One elementwise op.  The table of what each Op means on the CPU."""
+    b = em.b
+    t = value_type(d)
+    sd = src_dtypes[0]
+    st = value_type(sd)
+    fl = is_float(st)
+    unsigned = sd.kind in "ub"
+    if op in (Op.ADD, Op.SUB, Op.MUL):
+        if sd.name == "bool":
+            return {Op.ADD: b.or_, Op.SUB: b.xor, Op.MUL: b.and_}[op](*args)
+        if fl:
+            return {Op.ADD: b.fadd, Op.SUB: b.fsub, Op.MUL: b.fmul}[op](*args, flags=_FAST)
+        return {Op.ADD: b.add, Op.SUB: b.sub, Op.MUL: b.mul}[op](*args)
+    if op is Op.DIV:
+        if fl:
+            return b.fdiv(*args, flags=_FAST)
+        return _int_div(b, args[0], args[1], st, unsigned, floor=False)
+    if op is Op.IDIV:
+        if fl:
+            return _call_intr(em, "llvm.floor", t, [b.fdiv(*args)])
+        return _int_div(b, args[0], args[1], st, unsigned, floor=True)
+    if op is Op.FMOD:
+        if fl:
+            return b.frem(*args)
+        y = b.select(b.icmp_signed("==", args[1], ir.Constant(st, 0)), ir.Constant(st, 1), args[1])
+        if unsigned:
+            return b.urem(args[0], y)
+        y = b.select(b.icmp_signed("==", y, ir.Constant(st, -1)), ir.Constant(st, 1), y)
+        return b.srem(args[0], y)
+    if op in (Op.MAX, Op.MIN):
+        if fl:
+            return _call_intr(em, "llvm.maximum" if op is Op.MAX else "llvm.minimum", t, args)
+        if sd.name == "bool":
+            return (b.or_ if op is Op.MAX else b.and_)(*args)
+        cmp = (b.icmp_unsigned if unsigned else b.icmp_signed)(">" if op is Op.MAX else "<", args[0], args[1])
+        return b.select(cmp, args[0], args[1])
+    if op in (Op.CMPLT, Op.CMPLE, Op.CMPEQ, Op.CMPNE):
+        sym_ = {Op.CMPLT: "<", Op.CMPLE: "<=", Op.CMPEQ: "==", Op.CMPNE: "!="}[op]
+        if fl:
+            return b.fcmp_unordered(sym_, *args) if op is Op.CMPNE else b.fcmp_ordered(sym_, *args)
+        return (b.icmp_unsigned if unsigned else b.icmp_signed)(sym_, *args)
+    if op in (Op.AND, Op.OR, Op.XOR):
+        return {Op.AND: b.and_, Op.OR: b.or_, Op.XOR: b.xor}[op](*args)
+    if op is Op.WHERE:
+        return b.select(*args)
+    if op is Op.NOT:
+        return b.not_(args[0])
+    if op is Op.NEG:
+        return b.fneg(args[0]) if fl else b.neg(args[0])
+    if op is Op.ABS:
+        if fl:
+            return _call_intr(em, "llvm.fabs", t, args)
+        if unsigned:
+            return args[0]
+        return b.select(b.icmp_signed("<", args[0], ir.Constant(st, 0)), b.neg(args[0]), args[0])
+    if op is Op.RECIP:
+        return b.fdiv(ir.Constant(t, 1.0), args[0])
+    if op is Op.SQRT:
+        return _call_intr(em, "llvm.sqrt", t, args)
+    if op is Op.RSQRT:
+        return b.fdiv(ir.Constant(t, 1.0), _call_intr(em, "llvm.sqrt", t, args))
+    if op in (Op.FLOOR, Op.CEIL, Op.TRUNC, Op.ROUND):
+        if not fl:
+            return args[0]
+        name = {Op.FLOOR: "llvm.floor", Op.CEIL: "llvm.ceil", Op.TRUNC: "llvm.trunc", Op.ROUND: "llvm.roundeven"}[op]
+        return _call_intr(em, name, t, args)
+    if op is Op.POW and not fl:
+        return _int_pow(b, args[0], args[1], st)
+    name = _MATH.get(op)
+    if name is not None:
+        from . import mathlib
+        return mathlib.emit(b, name, *args)
+    raise NotImplementedError(f"LLVM codegen for {op}")
+
+
+_MATH = {Op.EXP: "exp", Op.EXPM1: "expm1", Op.LOG: "log", Op.LOG1P: "log1p", Op.SIN: "sin",
+         Op.COS: "cos", Op.TAN: "tan", Op.TANH: "tanh", Op.ASIN: "asin", Op.ACOS: "acos",
+         Op.ATAN: "atan", Op.ERF: "erf", Op.SIGMOID: "sigmoid", Op.POW: "pow", Op.ATAN2: "atan2"}
+
+
+def _int_div(b, x, y, t, unsigned, floor):
+    """Integer division that never traps: a zero divisor (and INT_MIN/-1) gives a defined
+    value instead of SIGFPE; the frontend reports division by zero where torch does."""
+    zero = b.icmp_signed("==", y, ir.Constant(t, 0))
+    y = b.select(zero, ir.Constant(t, 1), y)
+    if unsigned:
+        return b.udiv(x, y)
+    y = b.select(b.icmp_signed("==", y, ir.Constant(t, -1)), ir.Constant(t, 1), y) if False else y
+    minus1 = b.icmp_signed("==", y, ir.Constant(t, -1))
+    safe_y = b.select(minus1, ir.Constant(t, 1), y)
+    q = b.sdiv(x, safe_y)
+    q = b.select(minus1, b.neg(x), q)
+    if not floor:
+        return q
+    r = b.sub(x, b.mul(q, y))
+    adjust = b.and_(b.icmp_signed("!=", r, ir.Constant(t, 0)),
+                    b.icmp_signed("!=", b.icmp_signed("<", r, ir.Constant(t, 0)), b.icmp_signed("<", y, ir.Constant(t, 0))))
+    return b.select(adjust, b.sub(q, ir.Constant(t, 1)), q)
+
+
+def _int_pow(b, x, e, t):
+    """Square-and-multiply over the exponent's low 7 bits, branch-free (negative exponents
+    are rejected by the frontend as torch does)."""
+    result = ir.Constant(t, 1)
+    base = x
+    for bit in range(7):
+        on = b.icmp_unsigned("!=", b.and_(e, ir.Constant(t, 1 << bit)), ir.Constant(t, 0))
+        result = b.select(on, b.mul(result, base), result)
+        base = b.mul(base, base)
+    return result
+
+
+def emit_module(kernels: list, symbols: list, name: str = "tjit") -> ir.Module:
+    """All kernels of one schedule in one module: one optimisation and one object file."""
+    module = ir.Module(name=name)
+    for k, s in zip(kernels, symbols):
+        _Emitter(module, k, s).emit()
+    return module

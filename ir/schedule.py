@@ -1,0 +1,168 @@
+"""Scheduling: decide which nodes are written to memory, and lower each region to a kernel.
+
+Everything fuses unless there is a reason not to; every buffer a schedule writes carries its
+reason (`ScheduleItem.reason`), and so does every input a kernel reads (`input_reasons`).
+The loop is greedy and simple: lower each materialized node's region; when lowering reports a
+`FusionConflict`, materialize the node it names and start again.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .graph import Node, toposort
+from .kernel import Kernel
+from .lower import FusionConflict, lower, lower_scan, lower_scatter
+from .ops import Op
+
+# a kernel whose region grows past this many nodes is split (compile time and register
+# pressure grow with it; recomputation of shared subexpressions too)
+MAX_REGION = 400
+
+
+@dataclass
+class ScheduleItem:
+    kind: str                 # 'kernel' or 'extern'
+    output: Node
+    reason: str               # why `output` is written to memory
+    kernel: Kernel | None = None
+    inputs: list = field(default_factory=list)   # nodes / RandKeys in argument order
+    input_reasons: list = field(default_factory=list)
+    copy_base: bool = False   # scatter: 'out' starts as a copy of the base (done by a prior item)
+
+    @property
+    def name(self) -> str:
+        return self.kernel.name if self.kernel else f"extern_{self.output.arg[0].name}"
+
+    def __str__(self) -> str:
+        ins = ", ".join(f"{_short(n)} ({r})" for n, r in zip(self.inputs, self.input_reasons))
+        head = f"{self.name}: writes {_short(self.output)} because {self.reason}"
+        return head + (f"\n    reads {ins}" if ins else "")
+
+
+def _short(n) -> str:
+    if isinstance(n, Node):
+        return f"{n.op.name.lower()}#{n.uid}{list(n.shape)}"
+    return "rng"
+
+
+@dataclass
+class Schedule:
+    items: list
+    targets: list
+
+    @property
+    def kernels(self) -> list:
+        return self.items
+
+    def __len__(self):
+        return len(self.items)
+
+    def __str__(self) -> str:
+        lines = [f"schedule: {len(self.items)} kernel(s)"]
+        for i, it in enumerate(self.items):
+            lines.append(f"[{i}] {it}")
+        return "\n".join(lines)
+
+
+def _forced_cuts(targets: list, order: list) -> dict:
+    """Nodes that must be written to memory regardless of fusion."""
+    cuts: dict = {}
+    for t in targets:
+        if not t.realized:
+            cuts.setdefault(id(t), "realized by the user")
+    consumers: dict = {}
+    for n in order:
+        for s in n.src:
+            consumers.setdefault(id(s), set()).add(id(n))
+    for n in order:
+        if n.realized:
+            continue
+        if n.op in (Op.SCAN, Op.SCATTER, Op.EXTERN):
+            cuts.setdefault(id(n), f"{n.op.name.lower()} writes its own buffer")
+        if n.op is Op.EXTERN:
+            for s in n.src:
+                if not s.realized:
+                    cuts.setdefault(id(s), f"input of extern {n.arg[0].name}")
+        if n.op is Op.SCATTER:
+            for s in n.src[1:2]:
+                if not s.realized:
+                    cuts.setdefault(id(s), "index of scatter")
+    return cuts
+
+
+def schedule(targets: list) -> Schedule:
+    targets = list(dict.fromkeys(targets))
+    order = toposort(targets)
+    by_id = {id(n): n for n in order}
+    cuts = _forced_cuts(targets, order)
+    while True:
+        try:
+            items = _lower_all(order, by_id, cuts)
+        except FusionConflict as fc:
+            if id(fc.node) in cuts:
+                raise RuntimeError(f"scheduler could not place {fc.node}: {fc.reason}") from fc
+            cuts[id(fc.node)] = fc.reason
+            continue
+        shared = _shared_reduces(items, cuts)
+        if not shared:
+            return Schedule(items, targets)
+        for n, count in shared:
+            cuts[id(n)] = f"reduce used by {count} kernels"
+
+
+def _lower_all(order, by_id, cuts) -> list:
+    items = []
+    for n in order:
+        if id(n) not in cuts or n.realized:
+            continue
+        reason = cuts[id(n)]
+        inputs = {k for k in cuts if k != id(n)}
+        if n.op is Op.EXTERN:
+            items.append(ScheduleItem("extern", n, reason, None, list(n.src),
+                                      [_reason(s, cuts) for s in n.src]))
+            continue
+        if n.op is Op.SCATTER:
+            base = n.src[0]
+            k, args = lower(base, inputs | {id(base)}, compute_root=False)
+            k.name = f"copy_{k.name}"
+            items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args]))
+            k, args = lower_scatter(n, inputs)
+            items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args],
+                                      copy_base=True))
+            continue
+        k, args = (lower_scan if n.op is Op.SCAN else lower)(n, inputs)
+        items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args]))
+    return items
+
+
+def _reason(a, cuts) -> str:
+    if not isinstance(a, Node):
+        return "random key"
+    if a.realized:
+        return "input data"
+    return cuts.get(id(a), "?")
+
+
+def _shared_reduces(items, cuts) -> list:
+    """A reduction recomputed inside several kernels is cheaper written once."""
+    from .kernel import K
+    seen: dict = {}
+    for it in items:
+        if it.kernel is None:
+            continue
+        for node in _region_reduces(it.output, cuts):
+            seen.setdefault(id(node), [node, 0])[1] += 1
+    return [(n, c) for n, c in seen.values() if c > 1 and id(n) not in cuts]
+
+
+def _region_reduces(root, cuts) -> list:
+    out, stack, seen = [], list(root.src), set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen or n.realized or id(n) in cuts:
+            continue
+        seen.add(id(n))
+        if n.op in (Op.REDUCE, Op.CONTRACT):
+            out.append(n)
+        stack.extend(n.src)
+    return out

@@ -1,0 +1,64 @@
+"""CPU buffers: 64-byte aligned numpy storage from a caching allocator.
+
+Touching fresh memory (page faults) costs more than most kernels, so freed buffers are kept
+in size-bucketed free lists and handed out again.
+"""
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+
+import numpy as np
+
+ALIGN = 64
+_free: dict = defaultdict(list)
+_cached_bytes = 0
+MAX_CACHED_BYTES = 1 << 30
+
+
+def _bucket(nbytes: int) -> int:
+    if nbytes <= 4096:
+        return max(64, 1 << (max(nbytes, 1) - 1).bit_length())
+    return (nbytes + 4095) // 4096 * 4096
+
+
+def _alloc_raw(nbytes: int) -> np.ndarray:
+    global _cached_bytes
+    size = _bucket(nbytes)
+    lst = _free.get(size)
+    if lst:
+        _cached_bytes -= size
+        return lst.pop()
+    raw = np.empty(size + ALIGN, dtype=np.uint8)
+    off = (-raw.ctypes.data) % ALIGN
+    return raw[off:off + size]
+
+
+def _release(raw: np.ndarray) -> None:
+    global _cached_bytes
+    size = raw.nbytes
+    if _cached_bytes + size <= MAX_CACHED_BYTES:
+        _free[size].append(raw)
+        _cached_bytes += size
+
+
+class Buffer:
+    """Flat storage of `numel` elements of a numpy dtype.  `array` is the live numpy view."""
+    __slots__ = ("array", "numel", "__weakref__")
+
+    def __init__(self, numel: int, np_dtype, array: np.ndarray | None = None):
+        self.numel = numel
+        if array is None:
+            raw = _alloc_raw(numel * np.dtype(np_dtype).itemsize)
+            array = raw[:numel * np.dtype(np_dtype).itemsize].view(np_dtype)
+            weakref.finalize(self, _release, raw)
+        self.array = array
+
+    @property
+    def ptr(self) -> int:
+        return self.array.ctypes.data
+
+    @staticmethod
+    def wrap(array: np.ndarray) -> "Buffer":
+        """Share a contiguous numpy array's memory (from_numpy)."""
+        return Buffer(array.size, array.dtype, array.reshape(-1))

@@ -1,0 +1,169 @@
+"""The primitive layer of the frontend: every tensor op ends up here.
+
+`apply(op, inputs, ...)` builds one graph node from tensors and wraps it; it is the single
+place where autograd records the tape (tjit.autograd hooks in through `record`).  The
+helpers here implement torch's broadcasting and type-promotion rules for the op modules.
+"""
+from __future__ import annotations
+
+import math
+from numbers import Number
+
+from tjit.ir import dtype as dt
+from tjit.ir.graph import node
+from tjit.ir.ops import Op
+
+from . import state
+
+# tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
+record = None
+
+
+def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
+    from ._tensor import Tensor
+    n = node(op, tuple(t._node for t in inputs), dtype, tuple(shape), arg)
+    out = Tensor._from_node(n)
+    if record is not None and state.grad_enabled and any(t.requires_grad for t in inputs):
+        record(out, op, inputs, arg)
+    return out
+
+
+# -- broadcasting ------------------------------------------------------------------------
+def broadcast_shapes(*shapes, op: str = "") -> tuple:
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for s in shapes:
+        for i, d in enumerate(s):
+            j = ndim - len(s) + i
+            if d == out[j] or d == 1:
+                continue
+            if out[j] == 1:
+                out[j] = d
+                continue
+            a, b = (out[j], d)
+            raise RuntimeError(f"{op + ': ' if op else ''}The size of tensor a ({a}) must match the size of "
+                               f"tensor b ({b}) at non-singleton dimension {i}")
+    return tuple(out)
+
+
+def expand_to(t, shape: tuple):
+    if tuple(t.shape) == tuple(shape):
+        return t
+    if t.ndim < len(shape):
+        t = reshape(t, (1,) * (len(shape) - t.ndim) + tuple(t.shape))
+    if tuple(t.shape) == tuple(shape):
+        return t
+    return apply(Op.EXPAND, [t], t.dtype, shape, tuple(shape))
+
+
+def reshape(t, shape: tuple):
+    shape = tuple(shape)
+    if tuple(t.shape) == shape:
+        return t
+    return apply(Op.RESHAPE, [t], t.dtype, shape, shape)
+
+
+def cast(t, dtype: dt.DType):
+    if t.dtype == dtype:
+        return t
+    return apply(Op.CAST, [t], dtype, t.shape, dtype)
+
+
+# -- type promotion ----------------------------------------------------------------------
+def scalar_dtype(x) -> dt.DType:
+    if isinstance(x, bool):
+        return dt.bool_
+    if isinstance(x, int):
+        return dt.int64
+    if isinstance(x, float):
+        return state.default_dtype
+    if isinstance(x, complex):
+        raise TypeError("complex numbers are not supported by tjit")
+    raise TypeError(f"expected a Tensor or a Python number, got {type(x).__name__}")
+
+
+def result_type(*operands) -> dt.DType:
+    """torch.result_type: tensors with dimensions, 0-d tensors and Python numbers are
+    promoted in three tiers; a lower tier only matters when it is of a higher category
+    (bool < integer < float)."""
+    from ._tensor import Tensor
+    tiers = [None, None, None]
+    for x in operands:
+        if isinstance(x, Tensor):
+            tier, d = (0 if x.ndim > 0 else 1), x.dtype
+        else:
+            tier, d = 2, scalar_dtype(x)
+        tiers[tier] = d if tiers[tier] is None else dt.promote_types(tiers[tier], d)
+    return _combine(tiers[0], _combine(tiers[1], tiers[2]))
+
+
+def _combine(higher, lower):
+    if higher is None:
+        return lower
+    if lower is None or higher.kind == "f":
+        return higher
+    if higher.kind == "b" or lower.kind == "f":
+        return dt.promote_types(higher, lower)
+    return higher
+
+
+def const(value, dtype: dt.DType, shape=()):
+    """A constant tensor (a CONST node; never materialized unless asked for)."""
+    from ._tensor import Tensor
+    if dtype.kind == "b":
+        value = bool(value)
+    elif dtype.kind in "iu":
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+        value = int(value)
+    else:
+        value = float(value)
+    return Tensor._from_node(node(Op.CONST, (), dtype, tuple(shape), value))
+
+
+def to_tensor(x, dtype: dt.DType | None = None):
+    from ._tensor import Tensor
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Number):
+        return const(x, dtype or scalar_dtype(x))
+    from .ops.creation import tensor
+    return tensor(x, dtype=dtype)
+
+
+def elementwise(op: Op, *args, out_dtype: dt.DType | None = None, compute_dtype: dt.DType | None = None,
+                name: str = ""):
+    """Broadcast, promote, and apply an elementwise primitive.  `compute_dtype` overrides
+    the promoted type the inputs are cast to; `out_dtype` the result's (comparisons: bool)."""
+    from ._tensor import Tensor
+    common = compute_dtype or result_type(*args)
+    tensors = [to_tensor(a, common) if not isinstance(a, Tensor) else a for a in args]
+    shape = broadcast_shapes(*(t.shape for t in tensors), op=name)
+    tensors = [expand_to(cast(t, common), shape) for t in tensors]
+    return apply(op, tensors, out_dtype or common, shape)
+
+
+def float_dtype_of(*args) -> dt.DType:
+    """Ops like exp/sqrt/true division compute integers in the default float type."""
+    d = result_type(*args)
+    return d if d.kind == "f" else state.default_dtype
+
+
+def normalize_dim(dim: int, ndim: int, op: str = "") -> int:
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    n = max(ndim, 1)
+    if dim < -n or dim >= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def normalize_dims(dims, ndim: int, op: str = "") -> tuple:
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, int):
+        dims = (dims,)
+    out = tuple(normalize_dim(d, ndim, op) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{op}: dim {out} appears multiple times in the list of dims")
+    return out

@@ -1,0 +1,180 @@
+"""The engine: graph -> schedule -> Kernel IR -> LLVM -> native code -> run.
+
+This is the only module that drives all stages.  A realization looks up the graph's
+*structure* (ops, shapes, dtypes, constants; not data, not random seeds) in the schedule
+cache; a hit reuses the compiled plan and skips scheduling and compiling entirely.
+"""
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import numpy as np
+
+from tjit.ir.graph import Node, RandKey, node, toposort
+from tjit.ir.ops import Op
+from tjit.ir.schedule import schedule
+from tjit.runtime import cpu, stats
+from tjit.runtime.buffer import Buffer
+
+from . import dump
+
+
+@dataclass
+class _Step:
+    kind: str             # 'kernel' | 'extern'
+    out: int              # local index of the node written
+    refs: list            # ('node', local) or ('rand', local) per kernel argument after 'out'
+    fn: object = None     # compiled kernel
+    extent: int = 1       # range of the parallel loop
+    extern: object = None # ExternCall, output index
+
+
+@dataclass
+class _Plan:
+    steps: list
+    library: object
+
+
+_plans: dict = {}
+
+
+def structure(targets: list):
+    """Canonical structural key of the graph below `targets`, and its node order."""
+    order = toposort(targets)
+    local, entries = {}, []
+    for n in order:
+        local[id(n)] = len(entries)
+        if n.realized:
+            entries.append(("in", n.dtype.name, n.shape))
+        else:
+            arg = "rand" if n.op is Op.RAND else n.arg
+            if n.op is Op.EXTERN:
+                arg = (n.arg[0].name, n.arg[0].params, n.arg[1])
+            entries.append((n.op.value, n.dtype.name, n.shape, _key_arg(arg),
+                            tuple(local[id(s)] for s in n.src)))
+    key = (tuple(entries), tuple(local[id(t)] for t in targets))
+    return key, order, local
+
+
+def _key_arg(a):
+    if isinstance(a, float):
+        return ("f", repr(a))
+    if isinstance(a, (tuple, list)):
+        return tuple(_key_arg(x) for x in a)
+    return a
+
+
+def _compile(targets, order, local) -> _Plan:
+    stats.count("schedules")
+    dump.stage("graph", lambda: dump.format_graph(targets))
+    sched = schedule(targets)
+    dump.stage("schedule", lambda: str(sched))
+    kernels, symbols, steps = [], [], []
+    for i, item in enumerate(sched.items):
+        out = local[id(item.output)]
+        if item.kind == "extern":
+            steps.append(_Step("extern", out, [("node", local[id(s)]) for s in item.inputs],
+                               extern=item.output.arg))
+            continue
+        k = item.kernel
+        dump.stage("kernel", lambda k=k: str(k))
+        refs = [("rand", local[_rand_node_id(order, a)]) if isinstance(a, RandKey) else ("node", local[id(a)])
+                for a in item.inputs]
+        extent = k.outer[0].hi + 1 if k.outer else 1
+        kernels.append(k)
+        symbols.append(f"k{i}_{k.name}"[:200])
+        steps.append(_Step("kernel", out, refs, extent=extent))
+    library = None
+    if kernels:
+        from tjit.codegen.llvm.emit import emit_module
+        ir_text = str(emit_module(kernels, symbols))
+        dump.stage("llvm", lambda: ir_text)
+        dump.stage("asm", lambda: cpu.assembly(ir_text))
+        library = cpu.compile_library(ir_text, symbols)
+        it = iter(symbols)
+        for st in steps:
+            if st.kind == "kernel":
+                st.fn = library.functions[next(it)]
+    if dump.enabled("triton"):
+        from tjit.codegen.triton import emit as triton_emit
+        for k in kernels:
+            dump.stage("triton", lambda k=k: triton_emit.kernel_source(k))
+    return _Plan(steps, library)
+
+
+def _rand_node_id(order, key: RandKey) -> int:
+    for n in order:
+        if n.op is Op.RAND and n.arg is key:
+            return id(n)
+    raise KeyError(key)
+
+
+def realize(targets: list) -> None:
+    """Compute every pending node in `targets`; afterwards each has `.buffer` set."""
+    targets = [t for t in dict.fromkeys(targets) if not t.realized]
+    if not targets:
+        return
+    key, order, local = structure(targets)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _compile(targets, order, local)
+        _plans[key] = plan
+    else:
+        stats.count("schedule_cache_hits")
+    _run(plan, order)
+
+
+def _buffer_of(n: Node) -> Buffer:
+    return n.buffer if n.buffer is not None else n.arg
+
+
+def _run(plan: _Plan, order: list) -> None:
+    written = {}
+    externs = {}
+    for st in plan.steps:
+        out_node = order[st.out]
+        if st.kind == "extern":
+            call, k = st.extern
+            ins = [order[i] for _, i in st.refs]
+            memo_key = (call, tuple(id(x) for x in ins))
+            if memo_key not in externs:
+                arrays = [_buffer_of(x).array.reshape(x.shape) for x in ins]
+                externs[memo_key] = call.fn(*arrays)
+            res = np.ascontiguousarray(externs[memo_key][k], dtype=out_node.dtype.np)
+            buf = Buffer(res.size, res.dtype)
+            buf.array[...] = res.reshape(-1)
+            out_node.buffer = buf
+            continue
+        buf = written.get(st.out)
+        if buf is None:
+            buf = Buffer(out_node.numel, out_node.dtype.np)
+            written[st.out] = buf
+        ptrs = [buf.ptr]
+        keep = []
+        for kind, i in st.refs:
+            n = order[i]
+            if kind == "rand":
+                key = n.arg
+                arr = np.array([_mix(key.seed), key.offset], dtype=np.int64)
+                keep.append(arr)
+                ptrs.append(arr.ctypes.data)
+            else:
+                ptrs.append(_buffer_of(n).ptr)
+        arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
+        if out_node.numel:
+            st.fn(arr, 0, st.extent)
+        out_node.buffer = buf
+
+
+def _mix(seed: int) -> int:
+    """Spread a user seed over 64 bits (splitmix64 finaliser) so nearby seeds differ."""
+    z = (seed + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+    z ^= z >> 31
+    return z - (1 << 64) if z >= 1 << 63 else z
+
+
+def buffer_node(buf: Buffer, dtype, shape) -> Node:
+    return node(Op.BUFFER, (), dtype, shape, buf)
