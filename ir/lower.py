@@ -23,8 +23,9 @@ class FusionConflict(Exception):
 
 
 class _Lowering:
-    def __init__(self, root: Node, inputs: set, compute_root: bool = True):
-        self.root, self.inputs = (root if compute_root else None), inputs
+    def __init__(self, root: Node, inputs: set, copy: bool = False):
+        # copy: `root` is already computed (a kernel input); the kernel copies it to 'out'
+        self.root, self.inputs = (None if copy else root), inputs
         self.args: list[KArg] = [KArg("out", root.dtype, "out", root.numel)]
         self.out_shape = root.shape
         self.slots: dict = {}        # input node id -> arg slot
@@ -57,7 +58,7 @@ class _Lowering:
         return v
 
     def _render(self, n: Node, idx: tuple, valid: tuple) -> KVal:
-        if n is not self.root and (n.realized or id(n) in self.inputs):
+        if n.realized or (n is not self.root and id(n) in self.inputs):
             s = self.slot(n, lambda: KArg(f"in{len(self.args)}", n.dtype, "in", n.numel))
             return KVal(K.LOAD, n.dtype, (), (s, sym.flatten(idx, n.shape), valid, 0))
         op = n.op
@@ -175,18 +176,18 @@ def _cast(v: KVal, dtype) -> KVal:
     return v if v.dtype == dtype else KVal(Op.CAST, dtype, (v,), dtype)
 
 
-def lower(root: Node, inputs: set, compute_root: bool = True) -> tuple[Kernel, list]:
+def lower(root: Node, inputs: set, copy: bool = False) -> tuple[Kernel, list]:
     """Lower the region above `inputs` (ids of nodes to load) that computes `root`.
     Returns the kernel and the input nodes / RandKeys in argument order (after 'out').
-    With compute_root=False the kernel copies `root` (already computed) into 'out'."""
-    attempt = _try_lower(root, inputs, True, compute_root)
+    With copy=True, `root` is itself an input and the kernel copies it into 'out'."""
+    attempt = _try_lower(root, inputs, True, copy)
     if attempt is None:
-        attempt = _try_lower(root, inputs, False, compute_root)
+        attempt = _try_lower(root, inputs, False, copy)
     return attempt
 
 
-def _try_lower(root: Node, inputs: set, flat: bool, compute_root: bool = True):
-    lw = _Lowering(root, inputs, compute_root)
+def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False):
+    lw = _Lowering(root, inputs, copy)
     shape = root.shape
     if flat:
         fv = sym.var("i", root.numel)

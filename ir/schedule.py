@@ -123,7 +123,7 @@ def _lower_all(order, by_id, cuts) -> list:
             continue
         if n.op is Op.SCATTER:
             base = n.src[0]
-            k, args = lower(base, inputs | {id(base)}, compute_root=False)
+            k, args = lower(base, inputs, copy=id(base) in cuts or base.realized)
             k.name = f"copy_{k.name}"
             items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args]))
             k, args = lower_scatter(n, inputs)

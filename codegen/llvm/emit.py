@@ -397,7 +397,8 @@ def combine(em: _Emitter, op: ReduceOp, d: DType, acc, x, ordered: bool = False)
 
 
 def _call_intr(em: _Emitter, name: str, t: ir.Type, args):
-    fn = em.m.declare_intrinsic(name, [t]) if len(args) < 3 else em.m.declare_intrinsic(name, [t, t, t])
+    # llvmlite infers a one-argument signature unless it is given the function type
+    fn = em.m.declare_intrinsic(name, [t], fnty=ir.FunctionType(t, [t] * len(args)))
     return em.b.call(fn, args)
 
 
