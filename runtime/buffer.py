@@ -58,7 +58,22 @@ class Buffer:
     def ptr(self) -> int:
         return self.array.ctypes.data
 
+    def export(self, shape) -> np.ndarray:
+        """A numpy view that keeps this buffer alive: memory handed to the user is never
+        recycled by the allocator while the user still holds it."""
+        return np.asarray(_Export(self, tuple(shape)))
+
     @staticmethod
     def wrap(array: np.ndarray) -> "Buffer":
         """Share a contiguous numpy array's memory (from_numpy)."""
         return Buffer(array.size, array.dtype, array.reshape(-1))
+
+
+class _Export:
+    """numpy keeps the object behind __array_interface__ as the array's base."""
+
+    def __init__(self, buf: Buffer, shape: tuple):
+        self.buf = buf
+        a = buf.array
+        self.__array_interface__ = {"shape": shape, "typestr": a.dtype.str, "data": (a.ctypes.data, False),
+                                    "version": 3}

@@ -17,6 +17,9 @@ from . import state
 
 # tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
 record = None
+# a pending graph larger than this many nodes is realized on its own (bounded laziness:
+# a loop that never reads a value cannot grow memory or compile time without limit)
+PENDING_NODE_BUDGET = 1024
 
 
 def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
@@ -25,6 +28,8 @@ def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
     out = Tensor._from_node(n)
     if record is not None and state.grad_enabled and any(t.requires_grad for t in inputs):
         record(out, op, inputs, arg)
+    if n.size > PENDING_NODE_BUDGET:
+        out.realize()
     return out
 
 

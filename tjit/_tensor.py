@@ -239,7 +239,7 @@ class Tensor:
 
     def _host_array(self) -> np.ndarray:
         """The value as a numpy array sharing this tensor's storage (bf16 as uint16 bits)."""
-        return self._buffer().array.reshape(self.shape)
+        return self._buffer().export(self.shape)
 
     def _values(self) -> np.ndarray:
         a = self._host_array()
@@ -252,9 +252,9 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.dtype is dt.bfloat16:
             raise TypeError("Got unsupported ScalarType BFloat16")
-        arr = self._host_array()
-        self._pinned = self._buffer()
-        return arr
+        buf = self._buffer()
+        self._pinned = buf
+        return buf.export(self.shape)
 
     def __array__(self, dtype=None, copy=None):
         a = self._values()

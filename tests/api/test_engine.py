@@ -1,0 +1,73 @@
+"""Engine behaviour: schedule cache, dumps, bounded laziness, realization points."""
+import subprocess
+import sys
+
+import numpy as np
+
+import tjit
+from tjit.runtime import stats
+
+
+def step(x, w):
+    return ((x @ w).tanh() * 2).sum(1)
+
+
+def test_repeated_computation_reuses_schedule_and_code():
+    rng = np.random.default_rng(0)
+    w = tjit.tensor(rng.standard_normal((8, 4)).astype(np.float32))
+    step(tjit.tensor(rng.standard_normal((3, 8)).astype(np.float32)), w).numpy()
+    before = stats.snapshot()
+    for _ in range(3):
+        x = rng.standard_normal((3, 8)).astype(np.float32)
+        got = step(tjit.tensor(x), w).numpy()
+        np.testing.assert_allclose(got, (np.tanh(x @ w.numpy()) * 2).sum(1), rtol=1e-5)
+    after = stats.snapshot()
+    assert after.get("schedules", 0) == before.get("schedules", 0)
+    assert after.get("llvm_compiles", 0) == before.get("llvm_compiles", 0)
+    assert after["schedule_cache_hits"] - before.get("schedule_cache_hits", 0) == 3
+
+
+def test_random_draws_do_not_recompile():
+    tjit.rand(5).numpy()
+    before = stats.snapshot().get("schedules", 0)
+    a, b = tjit.rand(5).numpy(), tjit.rand(5).numpy()
+    assert not np.array_equal(a, b)
+    assert stats.snapshot().get("schedules", 0) == before
+
+
+def test_pending_graph_is_bounded():
+    x = tjit.ones(4)
+    for _ in range(3000):
+        x = x * 1.0 + 0.0
+    assert x._node.size <= 1100
+    np.testing.assert_allclose(x.numpy(), 1.0)
+
+
+def test_realization_points():
+    x = tjit.arange(4) * 2
+    assert x._node.buffer is None
+    assert x.tolist() == [0, 2, 4, 6]
+    y = tjit.tensor(3.0) * 2
+    assert float(y) == 6.0 and y.item() == 6.0 and bool(y)
+
+
+def test_dump_env_prints_every_stage():
+    code = ("import tjit; x = tjit.arange(8, dtype=tjit.float32); print(((x * 2).exp() + 1).sum().item())")
+    env = {"TJIT_DUMP": "graph,schedule,kernel,llvm,asm,triton", "PATH": "/usr/bin:/bin"}
+    import os
+    env = dict(os.environ, **{"TJIT_DUMP": "graph,schedule,kernel,llvm,asm"})
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for stage in ("graph", "schedule", "kernel", "llvm", "asm"):
+        assert f"===== tjit {stage} =====" in r.stderr
+    assert "define void" in r.stderr
+
+
+def test_dump_dir_writes_files(tmp_path):
+    import os
+    env = dict(os.environ, TJIT_DUMP="schedule,kernel,llvm", TJIT_DUMP_DIR=str(tmp_path))
+    code = "import tjit; print((tjit.arange(5) + 1).tolist())"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert any(n.endswith("_schedule.txt") for n in names) and any(n.endswith("_llvm.ll") for n in names)

@@ -1,0 +1,58 @@
+"""Fusion claims, checked through tjit.debug.schedule (nothing runs)."""
+import numpy as np
+
+import tjit
+
+
+def data(*shape):
+    return tjit.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+
+
+def test_elementwise_chain_is_one_kernel():
+    x = data(64, 64)
+    y = (x * 2 + 1).exp().sin() * x + x.tanh()
+    s = tjit.debug.schedule(y)
+    assert len(s.kernels) == 1
+    k = s.kernels[0]
+    assert k.kernel.kind == "elementwise"
+    assert k.reason == "realized by the user"
+    assert "exp" in k.name and "sin" in k.name and "tanh" in k.name
+
+
+def test_row_softmax_is_at_most_two_kernels():
+    x = data(32, 100)
+    e = (x - x.amax(1, keepdim=True)).exp()
+    y = e / e.sum(1, keepdim=True)
+    s = tjit.debug.schedule(y)
+    assert len(s.kernels) <= 2
+    np.testing.assert_allclose(y.numpy().sum(1), 1.0, rtol=1e-5)
+
+
+def test_reduction_fuses_with_its_inputs_and_consumers():
+    x = data(16, 50)
+    y = ((x * x).sum(1) + 1).sqrt()
+    s = tjit.debug.schedule(y)
+    assert len(s.kernels) == 1 and s.kernels[0].kernel.kind == "reduce"
+
+
+def test_layernorm_like_is_one_kernel():
+    x = data(8, 128)
+    mu = x.mean(-1, keepdim=True)
+    d = x - mu
+    y = d / ((d * d).mean(-1, keepdim=True) + 1e-5).sqrt()
+    assert len(tjit.debug.schedule(y).kernels) == 1
+
+
+def test_boundaries_carry_reasons():
+    x = data(8, 8)
+    s = x.sum(1).sum(0)  # merged or split, the reason must be printed
+    text = str(tjit.debug.schedule(s * 2, x.sort(1).values))
+    assert "because" in text and "realized by the user" in text
+    assert "extern" in text
+
+
+def test_schedule_is_printable_and_does_not_run():
+    x = data(4, 4)
+    y = x + 1
+    s = tjit.debug.schedule(y)
+    assert "kernel" in str(s.kernels[0].kernel) and y._node.buffer is None
