@@ -56,6 +56,8 @@ class Reduce:
     dtype: DType
     vars: list
     value: KVal
+    # for a matmul: the index expressions of its row and column (what GEMM codegen blocks)
+    matmul_axes: tuple | None = None
 
 
 @dataclass

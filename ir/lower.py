@@ -143,11 +143,13 @@ class _Lowering:
             self.note("matmul")
             value = KVal(Op.MUL, n.dtype, (self.render(a, a_idx, valid), self.render(b, b_idx, valid)))
             rvars, rop = [kv], ReduceOp.SUM
+            axes = (idx[-2], idx[-1])
         else:
-            rop, axes = n.arg
+            rop, raxes = n.arg
+            axes = None
             src = n.src[0]
             rvars, src_idx = [], list(idx)
-            for j, ax in enumerate(axes):
+            for j, ax in enumerate(raxes):
                 v = sym.var(f"r{num}_{j}", src.shape[ax])
                 rvars.append(v)
                 src_idx[ax] = v
@@ -155,7 +157,7 @@ class _Lowering:
             self.note(rop.name.lower())
             value = self.render(src, tuple(src_idx), valid)
         loop_vars = [next(iter(sym.variables(v))) if v.terms else None for v in rvars]
-        red = Reduce(num, rop, n.dtype, [v for v in loop_vars if v is not None], value)
+        red = Reduce(num, rop, n.dtype, [v for v in loop_vars if v is not None], value, axes)
         self.reduces.append(red)
         self.acc_deps.append(frozenset(deps))
         return KVal(K.ACC, n.dtype, (), num)

@@ -137,7 +137,7 @@ def lin(x) -> Lin:
 
 
 def var(name: str, extent: int) -> Lin:
-    return lin(Var(name, 0, max(extent - 1, 0)))
+    return lin(Var(name, 0, extent - 1))  # an empty range has hi = -1: its loop never runs
 
 
 def _make(d: dict, const: int) -> Lin:

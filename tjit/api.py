@@ -6,12 +6,11 @@ import builtins
 
 from tjit.ir import dtype as dt
 
+from tjit.runtime import threads
+
 from . import engine, state
 from .state import Generator, default_generator  # noqa: F401
 from ._tensor import Tensor
-
-_num_threads = 1
-
 
 def realize(*tensors) -> None:
     """Compute several tensors in one schedule."""
@@ -95,14 +94,14 @@ def set_default_tensor_type(t) -> None:
 
 
 def set_num_threads(n: int) -> None:
-    global _num_threads
+    """Threads that run one large kernel (its outer loop is split across them)."""
     if not isinstance(n, builtins.int) or n < 1:
         raise RuntimeError("set_num_threads expects a positive integer")
-    _num_threads = n
+    threads.set_num_threads(n)
 
 
 def get_num_threads() -> int:
-    return _num_threads
+    return threads.get_num_threads()
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_serialization=True) -> None:

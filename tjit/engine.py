@@ -14,7 +14,8 @@ import numpy as np
 from tjit.ir.graph import Node, RandKey, node, toposort
 from tjit.ir.ops import Op
 from tjit.ir.schedule import schedule
-from tjit.runtime import cpu, stats
+from tjit.codegen.llvm.emit import emit_module, launch_extent
+from tjit.runtime import cpu, stats, threads
 from tjit.runtime.buffer import Buffer
 
 from . import dump
@@ -27,6 +28,8 @@ class _Step:
     refs: list            # ('node', local) or ('rand', local) per kernel argument after 'out'
     fn: object = None     # compiled kernel
     extent: int = 1       # range of the parallel loop
+    work: int = 0         # elements the kernel touches: decides whether threads pay off
+    serial: bool = False  # scatter kernels read-modify-write: never split
     extern: object = None # ExternCall, output index
 
 
@@ -81,13 +84,13 @@ def _compile(targets, order, local) -> _Plan:
         dump.stage("kernel", lambda k=k: str(k))
         refs = [("rand", local[_rand_node_id(order, a)]) if isinstance(a, RandKey) else ("node", local[id(a)])
                 for a in item.inputs]
-        extent = k.outer[0].hi + 1 if k.outer else 1
+        extent = launch_extent(k)
         kernels.append(k)
         symbols.append(f"k{i}_{k.name}"[:200])
-        steps.append(_Step("kernel", out, refs, extent=extent))
+        work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
+        steps.append(_Step("kernel", out, refs, extent=extent, work=work, serial=k.kind in ("scatter",)))
     library = None
     if kernels:
-        from tjit.codegen.llvm.emit import emit_module
         ir_text = str(emit_module(kernels, symbols))
         dump.stage("llvm", lambda: ir_text)
         dump.stage("asm", lambda: cpu.assembly(ir_text))
@@ -103,6 +106,13 @@ def _compile(targets, order, local) -> _Plan:
     return _Plan(steps, library)
 
 
+def _reduce_size(r) -> int:
+    n = 1
+    for v in r.vars:
+        n *= v.hi + 1
+    return n
+
+
 def _rand_node_id(order, key: RandKey) -> int:
     for n in order:
         if n.op is Op.RAND and n.arg is key:
@@ -113,6 +123,10 @@ def _rand_node_id(order, key: RandKey) -> int:
 def realize(targets: list) -> None:
     """Compute every pending node in `targets`; afterwards each has `.buffer` set."""
     targets = [t for t in dict.fromkeys(targets) if not t.realized]
+    for n in toposort(targets):  # empty tensors need no kernel (and have no index space)
+        if n.numel == 0 and not n.realized:
+            n.buffer = Buffer(0, n.dtype.np)
+    targets = [t for t in targets if not t.realized]
     if not targets:
         return
     key, order, local = structure(targets)
@@ -163,7 +177,10 @@ def _run(plan: _Plan, order: list) -> None:
                 ptrs.append(_buffer_of(n).ptr)
         arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
         if out_node.numel:
-            st.fn(arr, 0, st.extent)
+            if st.serial:
+                st.fn(arr, 0, st.extent)
+            else:
+                threads.run(st.fn, arr, st.extent, st.work)
         out_node.buffer = buf
 
 

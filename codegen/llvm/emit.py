@@ -15,6 +15,8 @@ from tjit.ir.dtype import DType
 from tjit.ir.kernel import K, Kernel, KVal, extent
 from tjit.ir.ops import Op, ReduceOp
 
+from . import gemm
+
 
 I1, I8, I16, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(16), ir.IntType(32), ir.IntType(64)
 F16, F32, F64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
@@ -231,7 +233,10 @@ class _Emitter:
     def emit(self):
         k, b = self.k, self.b
         start, end = self.fn.args[-2], self.fn.args[-1]
-        if k.outer:
+        gp = gemm.plan(k)
+        if gp is not None:
+            gemm.emit(self, gp)
+        elif k.outer:
             self.nested(k.outer, self.body, first_range=(start, end))
         else:
             # no parallel loop: run once, in the call that owns index 0
@@ -513,6 +518,14 @@ def _int_pow(b, x, e, t):
         result = b.select(on, b.mul(result, base), result)
         base = b.mul(base, base)
     return result
+
+
+def launch_extent(kernel: Kernel) -> int:
+    """The range [0, n) the entry point's (start, end) split: work items for the runtime."""
+    gp = gemm.plan(kernel)
+    if gp is not None:
+        return gemm.launch_extent(gp)
+    return extent(kernel.outer[0]) if kernel.outer else 1
 
 
 def emit_module(kernels: list, symbols: list, name: str = "tjit") -> ir.Module:

@@ -1,0 +1,81 @@
+"""The packed GEMM path for CONTRACT kernels: edge shapes, layouts, batches, epilogues."""
+import numpy as np
+import pytest
+
+import tjit
+from tjit.codegen.llvm import gemm
+
+rng = np.random.default_rng(0)
+
+
+def arr(*shape, dtype=np.float32):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def uses_gemm(t) -> bool:
+    return any(gemm.plan(it.kernel) is not None for it in tjit.debug.schedule(t).items if it.kernel)
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (1, 37, 5), (5, 37, 1), (7, 17, 3), (13, 300, 29), (97, 5, 101),
+                                   (64, 64, 64), (257, 129, 100)])
+def test_shapes(m, k, n):
+    a, b = arr(m, k), arr(k, n)
+    y = tjit.tensor(a) @ tjit.tensor(b)
+    assert uses_gemm(y)
+    np.testing.assert_allclose(y.numpy(), a @ b, rtol=2e-5, atol=2e-5 * np.sqrt(k))
+
+
+def test_k_zero_gives_zeros():
+    y = tjit.tensor(arr(3, 0)) @ tjit.tensor(arr(0, 4))
+    np.testing.assert_array_equal(y.numpy(), np.zeros((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("ta,tb", [(True, False), (False, True), (True, True)])
+def test_transposed_operands_without_copies(ta, tb):
+    a, b = arr(19, 23), arr(23, 11)
+    x = tjit.tensor(a.T.copy()).t() if ta else tjit.tensor(a)
+    w = tjit.tensor(b.T.copy()).t() if tb else tjit.tensor(b)
+    y = x @ w
+    assert len(tjit.debug.schedule(y).items) == 1 and uses_gemm(y)
+    np.testing.assert_allclose(y.numpy(), a @ b, rtol=1e-5, atol=1e-4)
+
+
+def test_strided_slice_operand():
+    a = arr(40, 30)
+    x = tjit.tensor(a)[::2, 1::3]
+    b = arr(10, 6)
+    np.testing.assert_allclose((x @ tjit.tensor(b)).numpy(), a[::2, 1::3] @ b, rtol=1e-5, atol=1e-4)
+
+
+def test_batched_and_broadcast():
+    a, b = arr(4, 9, 7), arr(7, 5)
+    np.testing.assert_allclose((tjit.tensor(a) @ tjit.tensor(b)).numpy(), a @ b, rtol=1e-5, atol=1e-4)
+    a, b = arr(2, 3, 9, 7), arr(3, 7, 5)
+    y = tjit.tensor(a) @ tjit.tensor(b)
+    assert uses_gemm(y)
+    np.testing.assert_allclose(y.numpy(), a @ b, rtol=1e-5, atol=1e-4)
+
+
+def test_fused_epilogue_bias_activation_residual():
+    x, w, bias, res = arr(33, 20), arr(20, 40), arr(40), arr(33, 40)
+    y = tjit.maximum(tjit.tensor(x) @ tjit.tensor(w) + tjit.tensor(bias), tjit.tensor(0.0)) + tjit.tensor(res)
+    s = tjit.debug.schedule(y)
+    assert len(s.items) == 1 and uses_gemm(y)
+    np.testing.assert_allclose(y.numpy(), np.maximum(x @ w + bias, 0) + res, rtol=1e-5, atol=1e-4)
+
+
+def test_float64():
+    a, b = arr(31, 17, dtype=np.float64), arr(17, 45, dtype=np.float64)
+    y = tjit.tensor(a) @ tjit.tensor(b)
+    assert uses_gemm(y)
+    np.testing.assert_allclose(y.numpy(), a @ b, rtol=1e-12)
+
+
+def test_threads_split_rows_identically():
+    a, b = arr(300, 64), arr(64, 70)
+    outs = []
+    for n in (1, 2):
+        tjit.set_num_threads(n)
+        outs.append((tjit.tensor(a) @ tjit.tensor(b)).numpy())
+    tjit.set_num_threads(2)
+    np.testing.assert_array_equal(outs[0], outs[1])
