@@ -30,22 +30,14 @@ BLOCKING = {"float32": (6, 16, 8, 96, 256, 4096), "float64": (6, 8, 4, 96, 256, 
 
 
 @dataclass
-class Operand:
-    slot: int
-    offset: sym.Lin   # in batch vars only
-    row: int          # stride along its first matrix dim (m for A, k for B)
-    col: int          # stride along its second (k for A, n for B)
-
-
-@dataclass
 class GemmPlan:
-    a: Operand
-    b: Operand
+    a: KVal           # operand expression over (batch, m, k): usually a load, maybe a view or prologue
+    b: KVal           # operand expression over (batch, k, n)
     c_offset: sym.Lin
     c_row: int
     c_col: int
-    m: sym.Var | None
-    n: sym.Var | None
+    m: tuple          # loop vars the row index flattens (row-major), () for one row
+    n: tuple          # likewise for the column index
     k: sym.Var
     batch: list
     M: int
@@ -80,67 +72,111 @@ def _drop(e: sym.Lin, vs) -> sym.Lin:
     return sym.Lin(tuple((a, c) for a, c in e.terms if a not in vs), e.const)
 
 
+def _value_vars(v: KVal) -> set:
+    """Loop variables a value depends on (through its loads' and indices' expressions)."""
+    out = set()
+    if v.op is K.LOAD:
+        out |= sym.variables(v.arg[1])
+        for c in v.arg[2]:
+            out |= sym.variables(c.expr)
+    elif v.op is K.INDEX:
+        out |= sym.variables(v.arg)
+    elif v.op is K.RAND:
+        out |= sym.variables(v.arg[1])
+    for s in v.src:
+        out |= _value_vars(s)
+    for a in list(out):
+        if isinstance(a, sym.Ext):
+            out.discard(a)
+            out |= _value_vars(a.key)
+    return out
+
+
+def _has_acc(v: KVal) -> bool:
+    return v.op is K.ACC or any(_has_acc(s) for s in v.src)
+
+
 def plan(kernel) -> GemmPlan | None:
-    """Recognise a plain (batched) matmul with an elementwise epilogue."""
+    """Recognise a (batched) matmul: the reduce value is x * y with x free of the column
+    and y free of the row; everything else about x and y is evaluated while packing."""
     if kernel.kind != "contract" or len(kernel.reduces) != 1 or kernel.inner or len(kernel.stores) != 1:
         return None
     red = kernel.reduces[0]
     d = red.dtype
-    if d.name not in BLOCKING or len(red.vars) != 1:
+    if d.name not in BLOCKING or len(red.vars) != 1 or red.matmul_axes is None:
         return None
-    v = red.value
-    if v.op is not Op.MUL or any(s.op is not K.LOAD or s.arg[2] for s in v.src):
+    v, kv, store = red.value, red.vars[0], kernel.stores[0]
+    if v.op is not Op.MUL or kernel.args[0].dtype != d or any(x.dtype != d for x in v.src):
         return None
-    (la, lb), kv = v.src, red.vars[0]
-    ia, ib = la.arg[1], lb.arg[1]
-    store = kernel.stores[0]
-    if kernel.args[la.arg[0]].dtype != d or kernel.args[lb.arg[0]].dtype != d or kernel.args[0].dtype != d:
+    x, y = v.src
+    m, n = (_flat_axis(e) for e in red.matmul_axes)
+    if m is None or n is None or set(m) & set(n) or set(n) & _value_vars(x) or set(m) & _value_vars(y):
         return None
-    for e in (ia, ib, store.index):
-        if any(not isinstance(a, sym.Var) for a, _ in e.terms):
+    if any(not isinstance(a, sym.Var) for a, _ in store.index.terms) or _has_acc(x) or _has_acc(y):
+        return None
+    c_row, c_col = _flat_stride(store.index, m), _flat_stride(store.index, n)
+    if _epilogue_unsupported(store.value) or c_row is None or c_col is None:
+        return None
+    batch = [b for b in kernel.outer if b not in m and b not in n]
+    epi = None if store.value.op is K.ACC else store.value
+    M, N = _prod(extent(v) for v in m), _prod(extent(v) for v in n)
+    return GemmPlan(x, y, _drop(store.index, set(m) | set(n)), c_row, c_col, m, n, kv, batch, M, N,
+                    extent(kv), d, epi)
+
+
+def _prod(xs) -> int:
+    out = 1
+    for x in xs:
+        out *= x
+    return out
+
+
+def _flat_axis(e: sym.Lin):
+    """The loop vars an axis index flattens row-major (i0*64 + i1 -> (i0, i1)); () for a
+    constant-0 index (a size-1 axis); None if the index is anything else."""
+    if e.const != 0 or any(not isinstance(a, sym.Var) for a, _ in e.terms):
+        return None
+    terms = sorted(e.terms, key=lambda t: -t[1])
+    stride = 1
+    for a, c in reversed(terms):
+        if c != stride:
             return None
-    if red.matmul_axes is None:
-        return None
-    m, n = (_single_var(e) for e in red.matmul_axes)
-    if m is False or n is False:
-        return None
-    batch = set(kernel.outer) - {m, n}
-    if _coef(ib, m) or _coef(ia, n):
-        return None
-    if _epilogue_unsupported(store.value):
-        return None
-    epi = None if (store.value.op is K.ACC) else store.value
-    return GemmPlan(
-        Operand(la.arg[0], _drop(ia, {m, kv}), _coef(ia, m), _coef(ia, kv)),
-        Operand(lb.arg[0], _drop(ib, {n, kv}), _coef(ib, kv), _coef(ib, n)),
-        _drop(store.index, {m, n}), _coef(store.index, m), _coef(store.index, n),
-        m, n, kv, [x for x in kernel.outer if x in batch],
-        extent(m) if m is not None else 1, extent(n) if n is not None else 1, extent(kv), d, epi)
+        stride *= extent(a)
+    return tuple(a for a, _ in terms)
 
 
-def _single_var(e: sym.Lin):
-    """The loop variable an axis index is, None for a size-1 axis, False otherwise."""
-    if e.is_const and e.const == 0:
-        return None
-    if len(e.terms) == 1 and e.const == 0 and e.terms[0][1] == 1 and isinstance(e.terms[0][0], sym.Var):
-        return e.terms[0][0]
-    return False
+def _flat_stride(index: sym.Lin, axis: tuple):
+    """The store index's stride per step of the flattened axis, if it is consistent."""
+    if not axis:
+        return 0
+    stride = _coef(index, axis[-1])
+    acc = stride
+    for v in reversed(axis):
+        if _coef(index, v) != acc:
+            return None
+        acc *= extent(v)
+    return stride
+
+
+def set_axis(em, axis: tuple, flat):
+    """Bind the vars of a flattened axis from a flat position."""
+    b = em.b
+    for v in reversed(axis):
+        e = ir.Constant(I64, extent(v))
+        em.loopvars[v] = b.urem(flat, e) if v is not axis[0] else flat
+        flat = b.udiv(flat, e)
 
 
 def _epilogue_unsupported(v: KVal) -> bool:
-    seen = []
+    """The epilogue may read the accumulator (acc 0) and anything indexed by the outer vars."""
+    return any(a != 0 for a in _accs(v))
 
-    def walk(x):
-        if x.op is K.ACC:
-            seen.append(x.arg)
-        for s in x.src:
-            walk(s)
-        if x.op is K.LOAD:
-            for a, _ in x.arg[1].terms:
-                if isinstance(a, sym.Ext):
-                    seen.append(-1)
-    walk(v)
-    return any(a != 0 for a in seen)
+
+def _accs(v: KVal) -> list:
+    out = [v.arg] if v.op is K.ACC else []
+    for s in v.src:
+        out += _accs(s)
+    return out
 
 
 def launch_extent(p: GemmPlan) -> int:
@@ -175,7 +211,7 @@ def emit(em, p: GemmPlan) -> None:
     ap = b.bitcast(b.call(malloc, [c(MC * KC * esize + 64)]), ft.as_pointer())
     bp = b.bitcast(b.call(malloc, [c(KC * min(NC, _round_up(p.N, NR)) * esize + 64)]), ft.as_pointer())
     tile = b.alloca(ft, MR * NR)
-    A, B, C = em.ptrs[p.a.slot], em.ptrs[p.b.slot], em.ptrs[0]
+    C = em.ptrs[0]
     mblocks = p.mblocks
 
     def work_item(w):
@@ -185,7 +221,7 @@ def emit(em, p: GemmPlan) -> None:
         for v in reversed(p.batch):
             em.loopvars[v] = b.urem(rem, c(extent(v)))
             rem = b.udiv(rem, c(extent(v)))
-        off_a, off_b, off_c = em.index(p.a.offset), em.index(p.b.offset), em.index(p.c_offset)
+        off_c = em.index(p.c_offset)
         ic = b.mul(mb, c(MC))
         mc = _min(b, c(MC), b.sub(c(p.M), ic))
 
@@ -196,8 +232,8 @@ def emit(em, p: GemmPlan) -> None:
             def pc_block(pb):
                 pc = b.mul(pb, c(KC))
                 kc = _min(b, c(KC), b.sub(c(p.Kd), pc))
-                _pack(lb, b, bp, B, off_b, kc, nc, NR, pc, jc, p.b.row, p.b.col, p.N, ft)
-                _pack(lb, b, ap, A, off_a, kc, mc, MR, pc, ic, p.a.col, p.a.row, p.M, ft)
+                _pack(em, lb, bp, p.b, p.k, p.n, kc, nc, NR, pc, jc, p.N, ft)
+                _pack(em, lb, ap, p.a, p.k, p.m, kc, mc, MR, pc, ic, p.M, ft)
                 npan = b.udiv(b.add(nc, c(NR - 1)), c(NR))
                 mpan = b.udiv(b.add(mc, c(MR - 1)), c(MR))
 
@@ -238,21 +274,22 @@ def _min(b, x, y):
     return b.select(b.icmp_signed("<", x, y), x, y)
 
 
-def _pack(lb, b, dst, src, off, kc, extent_, R, pk, p0, kstride, xstride, total, ft):
-    """dst[panel][k][r] = src[off + (pk+k)*kstride + (p0+panel*R+r)*xstride], zero past `total`."""
+def _pack(em, lb, dst, value, kvar, xvar, kc, extent_, R, pk, p0, total, ft):
+    """dst[panel][k][r] = value at (k = pk+k, x = p0+panel*R+r), zero past `total`.  The
+    value is evaluated at a clamped position, so padding never reads out of bounds."""
+    b = em.b
     c = lambda x: ir.Constant(I64, x)  # noqa: E731
     npan = b.udiv(b.add(extent_, c(R - 1)), c(R))
 
     def panel(pi):
         def kloop(k):
-            row = b.add(pk, k)
+            em.loopvars[kvar] = b.add(pk, k)
             for r in range(R):
                 x = b.add(p0, b.add(b.mul(pi, c(R)), c(r)))
                 inb = b.icmp_signed("<", x, c(total))
-                xs = b.select(inb, x, c(0))
-                addr = b.add(off, b.add(b.mul(row, c(kstride)), b.mul(xs, c(xstride))))
-                v = b.load(b.gep(src, [addr]))
-                v = b.select(inb, v, ir.Constant(ft, 0.0))
+                set_axis(em, xvar, b.select(inb, x, c(total - 1)))
+                em.memo = {}
+                v = b.select(inb, em.value(value), ir.Constant(ft, 0.0))
                 di = b.add(b.mul(pi, b.mul(kc, c(R))), b.add(b.mul(k, c(R)), c(r)))
                 b.store(v, b.gep(dst, [di]))
         lb.for_range("pk", c(0), kc, kloop)
@@ -341,10 +378,8 @@ def _epilogue(em, lb, b, C, off_c, ic, mc, p):
     def row(r):
         def col(n):
             m = b.add(ic, r)
-            if p.m is not None:
-                em.loopvars[p.m] = m
-            if p.n is not None:
-                em.loopvars[p.n] = n
+            set_axis(em, p.m, m)
+            set_axis(em, p.n, n)
             ptr = b.gep(C, [b.add(off_c, b.add(b.mul(m, c(p.c_row)), b.mul(n, c(p.c_col))))])
             saved = em.memo
             em.memo = {}

@@ -79,3 +79,24 @@ def test_threads_split_rows_identically():
         outs.append((tjit.tensor(a) @ tjit.tensor(b)).numpy())
     tjit.set_num_threads(2)
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_im2col_view_operand_uses_gemm():
+    """A convolution as windows (as_strided) @ weights: packing reads the view directly."""
+    img, w = arr(2, 3, 10, 10), arr(4, 3, 3, 3)
+    x = tjit.tensor(img)
+    cols = x.unfold(2, 3, 1).unfold(3, 3, 1)            # (2, 3, 8, 8, 3, 3)
+    cols = cols.permute(0, 2, 3, 1, 4, 5).reshape(2, 64, 27)
+    y = cols @ tjit.tensor(w).reshape(4, 27).t()        # (2, 64, 4)
+    assert uses_gemm(y)
+    ref = np.zeros((2, 8, 8, 4), np.float32)
+    for i in range(8):
+        for j in range(8):
+            ref[:, i, j] = np.einsum("bckl,ockl->bo", img[:, :, i:i + 3, j:j + 3], w)
+    np.testing.assert_allclose(y.numpy().reshape(2, 8, 8, 4), ref, rtol=1e-4, atol=1e-4)
+
+
+def test_prologue_is_evaluated_while_packing():
+    a, b = arr(20, 30), arr(30, 10)
+    y = (tjit.tensor(a) * 2).exp() @ tjit.tensor(b).tanh()
+    np.testing.assert_allclose(y.numpy(), np.exp(a * 2) @ np.tanh(b), rtol=1e-4)
