@@ -89,11 +89,16 @@ class Library:
             self.functions[s] = KERNEL_TYPE(addr)
 
 
+def target_key(*parts) -> str:
+    """A cache key for `parts` compiled for this target."""
+    t = target_description()
+    return cache.key(*parts, t["triple"], t["cpu"], t["features"], t["llvm"])
+
+
 def compile_library(ir_text: str, symbols: list) -> Library:
     """Object code for `ir_text`, from the disk cache when an identical module for the same
-    target was compiled before."""
-    t = target_description()
-    k = cache.key(ir_text, t["triple"], t["cpu"], t["features"], t["llvm"])
+    target was compiled before.  `Library.key` names the cached object."""
+    k = target_key(ir_text)
     obj = cache.get(k)
     if obj is None:
         mod, tm = optimize(ir_text)
@@ -102,4 +107,16 @@ def compile_library(ir_text: str, symbols: list) -> Library:
         stats.count("llvm_compiles")
     else:
         stats.count("disk_cache_hits")
-    return Library(obj, symbols)
+    lib = Library(obj, symbols)
+    lib.key = k
+    return lib
+
+
+def load_library(key: str, symbols: list) -> Library | None:
+    """A previously compiled object by its key (None if absent or corrupt)."""
+    obj = cache.get(key)
+    if obj is None:
+        return None
+    lib = Library(obj, symbols)
+    lib.key = key
+    return lib

@@ -20,6 +20,10 @@ def enabled(stage: str) -> bool:
     return stage in _wanted()
 
 
+def any_enabled() -> bool:
+    return bool(_wanted())
+
+
 def stage(name: str, text_fn) -> None:
     if not enabled(name):
         return

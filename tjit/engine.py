@@ -7,7 +7,8 @@ cache; a hit reuses the compiled plan and skips scheduling and compiling entirel
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from tjit.ir.graph import Node, RandKey, node, toposort
 from tjit.ir.ops import Op
 from tjit.ir.schedule import schedule
 from tjit.codegen.llvm.emit import emit_module, launch_extent
-from tjit.runtime import cpu, stats, threads
+from tjit.runtime import cache, cpu, stats, threads
 from tjit.runtime.buffer import Buffer
 
 from . import dump
@@ -26,17 +27,35 @@ class _Step:
     kind: str             # 'kernel' | 'extern'
     out: int              # local index of the node written
     refs: list            # ('node', local) or ('rand', local) per kernel argument after 'out'
-    fn: object = None     # compiled kernel
+    symbol: str = ""      # the kernel's name in the compiled object
     extent: int = 1       # range of the parallel loop
     work: int = 0         # elements the kernel touches: decides whether threads pay off
     serial: bool = False  # scatter kernels read-modify-write: never split
-    extern: object = None # ExternCall, output index
 
 
 @dataclass
 class _Plan:
     steps: list
     library: object
+
+    def bind(self) -> "_Plan":
+        self.fns = {st.symbol: self.library.functions[st.symbol] for st in self.steps if st.kind == "kernel"}
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps({"steps": [asdict(st) for st in self.steps],
+                           "object": self.library.key if self.library else None})
+
+    @staticmethod
+    def from_json(text: str) -> "_Plan | None":
+        d = json.loads(text)
+        steps = [_Step(**{**st, "refs": [tuple(r) for r in st["refs"]]}) for st in d["steps"]]
+        library = None
+        if d["object"]:
+            library = cpu.load_library(d["object"], [st.symbol for st in steps if st.kind == "kernel"])
+            if library is None:
+                return None
+        return _Plan(steps, library).bind().bind()
 
 
 _plans: dict = {}
@@ -77,8 +96,7 @@ def _compile(targets, order, local) -> _Plan:
     for i, item in enumerate(sched.items):
         out = local[id(item.output)]
         if item.kind == "extern":
-            steps.append(_Step("extern", out, [("node", local[id(s)]) for s in item.inputs],
-                               extern=item.output.arg))
+            steps.append(_Step("extern", out, [("node", local[id(s)]) for s in item.inputs]))
             continue
         k = item.kernel
         dump.stage("kernel", lambda k=k: str(k))
@@ -88,22 +106,19 @@ def _compile(targets, order, local) -> _Plan:
         kernels.append(k)
         symbols.append(f"k{i}_{k.name}"[:200])
         work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
-        steps.append(_Step("kernel", out, refs, extent=extent, work=work, serial=k.kind in ("scatter",)))
+        steps.append(_Step("kernel", out, refs, symbols[-1], extent=extent, work=work,
+                           serial=k.kind == "scatter"))
     library = None
     if kernels:
         ir_text = str(emit_module(kernels, symbols))
         dump.stage("llvm", lambda: ir_text)
         dump.stage("asm", lambda: cpu.assembly(ir_text))
         library = cpu.compile_library(ir_text, symbols)
-        it = iter(symbols)
-        for st in steps:
-            if st.kind == "kernel":
-                st.fn = library.functions[next(it)]
     if dump.enabled("triton"):
         from tjit.codegen.triton import emit as triton_emit
         for k in kernels:
             dump.stage("triton", lambda k=k: triton_emit.kernel_source(k))
-    return _Plan(steps, library)
+    return _Plan(steps, library).bind()
 
 
 def _reduce_size(r) -> int:
@@ -132,11 +147,36 @@ def realize(targets: list) -> None:
     key, order, local = structure(targets)
     plan = _plans.get(key)
     if plan is None:
-        plan = _compile(targets, order, local)
+        plan = _load_plan(key) or _store_plan(key, _compile(targets, order, local))
         _plans[key] = plan
     else:
         stats.count("schedule_cache_hits")
     _run(plan, order)
+
+
+def _disk_key(key) -> str:
+    return cpu.target_key("plan", repr(key))
+
+
+def _load_plan(key) -> _Plan | None:
+    """A fresh process finds the plan (and its object code) a previous one compiled."""
+    if dump.any_enabled():  # a dump asks to watch compilation: build the plan afresh
+        return None
+    text = cache.get(_disk_key(key))
+    if text is None:
+        return None
+    try:
+        plan = _Plan.from_json(text.decode())
+    except (ValueError, KeyError, TypeError):
+        return None
+    if plan is not None:
+        stats.count("plan_disk_hits")
+    return plan
+
+
+def _store_plan(key, plan: _Plan) -> _Plan:
+    cache.put(_disk_key(key), plan.to_json().encode())
+    return plan
 
 
 def _buffer_of(n: Node) -> Buffer:
@@ -149,7 +189,7 @@ def _run(plan: _Plan, order: list) -> None:
     for st in plan.steps:
         out_node = order[st.out]
         if st.kind == "extern":
-            call, k = st.extern
+            call, k = out_node.arg
             ins = [order[i] for _, i in st.refs]
             memo_key = (call, tuple(id(x) for x in ins))
             if memo_key not in externs:
@@ -177,10 +217,11 @@ def _run(plan: _Plan, order: list) -> None:
                 ptrs.append(_buffer_of(n).ptr)
         arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
         if out_node.numel:
+            fn = plan.fns[st.symbol]
             if st.serial:
-                st.fn(arr, 0, st.extent)
+                fn(arr, 0, st.extent)
             else:
-                threads.run(st.fn, arr, st.extent, st.work)
+                threads.run(fn, arr, st.extent, st.work)
         out_node.buffer = buf
 
 

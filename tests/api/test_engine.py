@@ -71,3 +71,19 @@ def test_dump_dir_writes_files(tmp_path):
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert any(n.endswith("_schedule.txt") for n in names) and any(n.endswith("_llvm.ll") for n in names)
+
+
+def test_fresh_process_reuses_plans_from_disk(tmp_path):
+    import os
+    env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path))
+    env.pop("TJIT_DUMP", None)
+    code = ("import tjit; from tjit.runtime import stats; x = tjit.arange(12.).reshape(3, 4);"
+            "print(((x @ x.t()).exp().sum(1)).tolist()); print(stats.snapshot())")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+            for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr + runs[1].stderr
+    first, second = (r.stdout.splitlines() for r in runs)
+    assert first[0] == second[0]
+    assert "'llvm_compiles'" in first[1] and "'schedules'" in first[1]
+    assert "'llvm_compiles'" not in second[1] and "'schedules'" not in second[1]
+    assert "'plan_disk_hits'" in second[1]

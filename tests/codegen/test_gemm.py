@@ -99,4 +99,4 @@ def test_im2col_view_operand_uses_gemm():
 def test_prologue_is_evaluated_while_packing():
     a, b = arr(20, 30), arr(30, 10)
     y = (tjit.tensor(a) * 2).exp() @ tjit.tensor(b).tanh()
-    np.testing.assert_allclose(y.numpy(), np.exp(a * 2) @ np.tanh(b), rtol=1e-4)
+    np.testing.assert_allclose(y.numpy(), np.exp(a * 2) @ np.tanh(b), rtol=1e-4, atol=1e-3)
