@@ -40,6 +40,14 @@ class KVal:
     src: tuple = ()
     arg: object = None
 
+    def __hash__(self):
+        """Cached: codegen memoizes on values, and rehashing a deep DAG at every lookup is quadratic."""
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.op, self.dtype, self.src, self.arg))
+            object.__setattr__(self, "_hash", h)
+        return h
+
 
 @dataclass(frozen=True)
 class Constraint:

@@ -31,7 +31,9 @@ class _Lowering:
         self.slots: dict = {}        # input node id -> arg slot
         self.arg_nodes: list = []    # node (or RandKey) per input slot, in order
         self.memo: dict = {}
-        self.reduces: list[Reduce] = []
+        self.reduces: list[Reduce] = []  # in completion order: an inner reduce before its user
+        self.n_accs = 0                  # accumulator numbers, given out before rendering a value
+        self.in_scan = False             # a scan kernel has no loop nest for other reductions
         self.acc_deps: list[frozenset] = []  # loop vars each accumulator depends on
         self.reduce_vars: set = set()
         self.ops_seen: list[str] = []
@@ -125,14 +127,19 @@ class _Lowering:
         return KVal(Op.WHERE, n.dtype, (_valid_value(conds), inner, KVal(K.CONST, n.dtype, (), fill)))
 
     def _accumulate(self, n: Node, idx: tuple, valid: tuple) -> KVal:
+        if self.in_scan:
+            raise FusionConflict(n, "reduce feeding a scan")
         deps = set()
         for i in idx:
             deps |= sym.variables(i)
+        for c in valid:  # its loads are guarded by the enclosing padding's bounds
+            deps |= sym.variables(c.expr)
         if deps & self.reduce_vars:
             raise FusionConflict(n, "reduce nested inside another reduce's loop")
         if any(isinstance(a, sym.Ext) for a in deps):
             raise FusionConflict(n, "reduce read at data-dependent positions")
-        num = len(self.reduces)
+        num = self.n_accs
+        self.n_accs += 1
         if n.op is Op.CONTRACT:
             a, b = n.src
             kdim = a.shape[-1]
@@ -234,6 +241,7 @@ def lower_scan(root: Node, inputs: set) -> tuple[Kernel, list]:
     step is stored.  The scanned value may be a fused elementwise expression."""
     rop, axis = root.arg
     lw = _Lowering(root, inputs)
+    lw.in_scan = True
     idx = [sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(root.shape)]
     sv = sym.var("s", root.shape[axis])
     idx[axis] = sv

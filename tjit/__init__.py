@@ -13,6 +13,10 @@ from .api import (Generator, can_cast, default_generator, get_default_dtype, get
                   promote_types, realize, result_type, save, set_default_dtype, set_default_tensor_type,
                   set_num_threads, typename)
 from . import debug  # noqa: F401
+from . import autograd  # noqa: F401
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+from . import linalg  # noqa: F401
 
 
 def _export_ops():
@@ -34,3 +38,6 @@ long = int64
 int = int32
 short = int16
 __version__ = "0.1.0"
+
+from . import nn  # noqa: E402,F401
+from . import optim  # noqa: E402,F401

@@ -33,6 +33,16 @@ def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
     return out
 
 
+def alias(t):
+    """A new tensor object on t's value (results never alias their input object).  For
+    autograd it is an identity step, so the gradient still reaches t."""
+    from ._tensor import Tensor
+    out = Tensor._from_node(t._node)
+    if record is not None and state.grad_enabled and t.requires_grad:
+        record(out, Op.RESHAPE, [t], tuple(t.shape))
+    return out
+
+
 # -- broadcasting ------------------------------------------------------------------------
 def broadcast_shapes(*shapes, op: str = "") -> tuple:
     ndim = max((len(s) for s in shapes), default=0)
@@ -119,11 +129,14 @@ def const(value, dtype: dt.DType, shape=()):
         value = bool(value)
     elif dtype.kind in "iu":
         if isinstance(value, float) and not math.isfinite(value):
-            raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
+            raise RuntimeError(f"value cannot be converted to type {_C_NAMES[dtype.name]} without overflow")
         value = int(value)
     else:
         value = float(value)
     return Tensor._from_node(node(Op.CONST, (), dtype, tuple(shape), value))
+
+
+_C_NAMES = {"int64": "int64_t", "int32": "int32_t", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t"}
 
 
 def to_tensor(x, dtype: dt.DType | None = None):
@@ -171,4 +184,95 @@ def normalize_dims(dims, ndim: int, op: str = "") -> tuple:
     out = tuple(normalize_dim(d, ndim, op) for d in dims)
     if len(set(out)) != len(out):
         raise RuntimeError(f"{op}: dim {out} appears multiple times in the list of dims")
+    return out
+
+
+# -- argument checks and torch's error messages --------------------------------------------
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def torch_name(d: dt.DType) -> str:
+    """The scalar-type name torch's messages use ('Float', 'Long', ...)."""
+    return _TORCH_NAMES[d.name]
+
+
+def unsupported(kernel: str, d: dt.DType) -> NotImplementedError:
+    """torch's error for a dtype its kernel is not compiled for."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(d)}\'')
+
+
+def expect_tensor(x, op: str, name: str = "input", pos: int = 1) -> None:
+    from ._tensor import Tensor
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
+
+
+def expect_operand(x, op: str, name: str = "other", pos: int = 2) -> None:
+    """Arguments that may be a Tensor or a Python number (torch's `Scalar` overloads)."""
+    from ._tensor import Tensor
+    if not isinstance(x, (Tensor, Number)) or isinstance(x, complex):
+        raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor or Number, not {type(x).__name__}")
+
+
+def can_cast(src: dt.DType, dst: dt.DType) -> bool:
+    """torch.can_cast: a result may be written to an output of a lower category only never
+    (float into an integer tensor, a number into a bool tensor)."""
+    return dt.category(src) <= dt.category(dst)
+
+
+def _check_cast(src: dt.DType, dst: dt.DType) -> None:
+    if not can_cast(src, dst):
+        raise RuntimeError(f"result type {torch_name(src)} can't be cast to the desired output type {torch_name(dst)}")
+
+
+def inplace(self, fn, args, kwargs, op: str):
+    """self.op_(*args): `fn(self, *args)` written into self.  torch checks that the type
+    promoted from self and the op's other operand can be written into self before it looks
+    for a kernel, so that error comes first (`int_tensor &= 1.5` is a cast error, not a
+    missing float kernel)."""
+    try:
+        result = fn(self, *args, **kwargs)
+    except NotImplementedError:
+        other = [a for a in args[:1] if isinstance(a, Number) or hasattr(a, "_node")]
+        _check_cast(result_type(self, *other), self.dtype)
+        raise
+    return self._assign(check_inplace(self, result, op))
+
+
+def check_inplace(self, result, op: str = ""):
+    """An in-place op writes its result into `self`: the result must not need a larger shape
+    or a higher dtype category than self has."""
+    if tuple(result.shape) != tuple(self.shape):
+        shape = broadcast_shapes(self.shape, result.shape, op=op)
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(shape)}")
+    _check_cast(result.dtype, self.dtype)
+    return result
+
+
+def write_out(result, out, same_dtype: bool = False):
+    """The `out=` argument: the result is cast into `out`; an `out` of another shape is
+    resized (with torch's warning when it held elements).  Ops whose kernels compute in
+    their input's type (`same_dtype`: abs, floor, clamp, ...) want an `out` of that type."""
+    from ._tensor import Tensor
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if same_dtype and out.dtype != result.dtype:
+        raise RuntimeError(f"Found dtype {torch_name(out.dtype)} but expected {torch_name(result.dtype)}")
+    _check_cast(result.dtype, out.dtype)
+    if tuple(out.shape) == tuple(result.shape):
+        return out._assign(result)
+    if out.numel() != 0:
+        import warnings
+        warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, which "
+                      f"does not match the required output shape {list(result.shape)}. This behavior is deprecated, "
+                      "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
+                      "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
+                      "t.resize_(0).", UserWarning, stacklevel=3)
+    out._node = cast(result, out.dtype)._node
+    out._base, out._view_meta = None, None
+    out._version += 1
     return out

@@ -84,13 +84,19 @@ def get_default_dtype():
 
 
 def set_default_tensor_type(t) -> None:
-    names = {"torch.FloatTensor": dt.float32, "torch.DoubleTensor": dt.float64, "torch.HalfTensor": dt.float16,
-             "torch.BFloat16Tensor": dt.bfloat16}
+    """Deprecated spelling of set_default_dtype: takes tjit.DoubleTensor or 'torch.DoubleTensor'."""
+    import warnings
+    from .ops.creation import LEGACY_TYPES
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning, stacklevel=2)
     if isinstance(t, str):
-        if t not in names:
-            raise TypeError(f"invalid type: '{t}'")
-        t = names[t]
-    set_default_dtype(t)
+        if t not in LEGACY_TYPES:
+            raise AttributeError(f"module 'torch' has no attribute '{t.split('.')[-1]}'")
+        t = LEGACY_TYPES[t]
+    d = getattr(t, "dtype", None)
+    if not isinstance(d, dt.DType):
+        raise TypeError(f"invalid type object: {t!r}")
+    set_default_dtype(d)
 
 
 def set_num_threads(n: int) -> None:

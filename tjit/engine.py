@@ -154,8 +154,34 @@ def realize(targets: list) -> None:
     _run(plan, order)
 
 
+def _code_fingerprint() -> str:
+    """Hash of the compiler's own source: a plan cached by an older scheduler or code
+    generator is never reused (the structural key alone would not notice)."""
+    import hashlib
+    import os
+    import tjit.codegen
+    import tjit.ir
+    h = hashlib.sha256()
+    for pkg in (tjit.ir, tjit.codegen):
+        root = os.path.dirname(pkg.__file__)
+        for dirpath, _, files in sorted(os.walk(root)):
+            for f in sorted(files):
+                if f.endswith(".py"):
+                    with open(os.path.join(dirpath, f), "rb") as fh:
+                        h.update(fh.read())
+    with open(__file__, "rb") as fh:
+        h.update(fh.read())
+    return h.hexdigest()
+
+
+_FINGERPRINT = None
+
+
 def _disk_key(key) -> str:
-    return cpu.target_key("plan", repr(key))
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = _code_fingerprint()
+    return cpu.target_key("plan", _FINGERPRINT, repr(key))
 
 
 def _load_plan(key) -> _Plan | None:

@@ -193,6 +193,9 @@ class _Emitter:
 
     def cast(self, val, src: DType, dst: DType):
         b = self.b
+        if dst.name in ("float16", "bfloat16") and src.name != dst.name:
+            # computed in float32, but a cast to a half type rounds to it (as torch's does)
+            return self.from_storage(self.to_storage(self.cast(val, src, _F32_DTYPE), dst), dst)
         st, dt = value_type(src), value_type(dst)
         if src.name == dst.name or (st == dt and src.kind == dst.kind):
             return val
@@ -344,6 +347,7 @@ class _Emitter:
 
 
 _I64_DTYPE = DType("int64", 8, "i", "int64")
+_F32_DTYPE = DType("float32", 4, "f", "float32")
 
 
 def _bits(t: ir.Type) -> int:

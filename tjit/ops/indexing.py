@@ -1,14 +1,13 @@
-"""Indexing: x[...] reads and writes, gather/scatter and their relatives.
+"""Gather/scatter and their relatives (index_select, index_add, take, put, masked_*, ...).
 
-Basic indices (ints, slices, None, Ellipsis) give views.  Advanced indices (integer
-tensors, lists, boolean masks) become one GATHER over a (selected, rest) layout of the
-tensor; writes become a SCATTER into the same layout, then the tensor's in-place machinery
-updates the base.  Indices are bounds-checked at the call site, as torch does, so generated
+Reading at indices is one GATHER node, writing one SCATTER (x[key] itself is in
+subscript.py).  Indices are bounds-checked at the call site, as torch does, so generated
 kernels never see an out-of-range index.
 """
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -16,377 +15,342 @@ from tjit.ir import dtype as dt
 from tjit.ir.graph import node
 from tjit.ir.ops import Op, ReduceOp
 
-from .._prim import apply, broadcast_shapes, cast, const, expand_to, normalize_dim, reshape, to_tensor
-from .._tensor import Tensor, contiguous_strides
+from .._prim import (apply, broadcast_shapes, cast, const, expand_to, normalize_dim, reshape, to_tensor,
+                     torch_name, write_out)
+from .._tensor import Tensor
 from . import shape as S
+from .pointwise import where
+
+_OOB = "index {bad} is out of bounds for dimension {dim} with size {size}"
+_INT32_64 = (dt.int32, dt.int64)
+_INT64 = (dt.int64,)
+
+
+# -- index validation --------------------------------------------------------------------
+def _require_dtype(index: Tensor, allowed, exc, message: str) -> None:
+    if index.dtype not in allowed:
+        raise exc(message.format(dtype=torch_name(index.dtype)))
+
+
+def _check_bounds(index: Tensor, size: int, dim: int = 0, *, negative=True, exc=IndexError,
+                  message=_OOB) -> Tensor:
+    """Reads the index on the host (torch checks at the call site) and returns it ready for a
+    kernel: int64, negative entries wrapped where the op allows them."""
+    if index.numel() == 0:
+        return cast(index, dt.int64)
+    a = index._values()
+    lo, hi = int(a.min()), int(a.max())
+    index = cast(index, dt.int64)
+    low = -size if negative else 0
+    if lo < low or hi >= size:
+        raise exc(message.format(bad=hi if hi >= size else lo, dim=dim, size=size))
+    return where(index < 0, index + size, index) if lo < 0 else index
 
 
 def _iota(shape, axis) -> Tensor:
     return Tensor._from_node(node(Op.IOTA, (), dt.int64, tuple(shape), axis))
 
 
-def _check_index(index: Tensor, size: int, dim: int, op: str = "index") -> None:
-    if index.dtype.kind not in "iu":
-        raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors")
+def _scatter_node(base: Tensor, axis: int, index: Tensor, src: Tensor, rop) -> Tensor:
+    """out = base; out[.., index[i], ..] (rop)= src[i].  An empty index writes nothing."""
     if index.numel() == 0:
-        return
-    a = index.detach()._values()
-    lo, hi = int(a.min()), int(a.max())
-    if lo < -size or hi >= size:
-        bad = hi if hi >= size else lo
-        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        return apply(Op.CAST, [base], base.dtype, tuple(base.shape), base.dtype)
+    return apply(Op.SCATTER, [base, index, src], base.dtype, tuple(base.shape), (axis, rop))
 
 
-def _wrap_negative(index: Tensor, size: int) -> Tensor:
-    from .pointwise import where
-    index = cast(index, dt.int64)
-    return where(index < 0, index + size, index)
+def _along(index: Tensor, d: int, shape) -> Tensor:
+    """A 1-d index placed along dim `d` and broadcast to `shape`."""
+    view = tuple(index.shape[0] if a == d else 1 for a in range(len(shape)))
+    return expand_to(reshape(index, view), tuple(shape))
 
 
-# -- gather / scatter primitives ---------------------------------------------------------
+# -- gather ------------------------------------------------------------------------------
 def gather(input: Tensor, dim, index: Tensor, *, sparse_grad=False, out=None) -> Tensor:
+    _require_dtype(index, _INT32_64, RuntimeError, "gather(): Expected dtype int32/int64 for index")
     d = normalize_dim(dim, input.ndim, "gather")
-    if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
+    if input.ndim == 0 or index.ndim == 0:
+        if max(input.ndim, index.ndim) > 1:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        flat = gather(reshape(input, (1,)) if input.ndim == 0 else input, 0, reshape(index, (index.numel(),)))
+        return write_out(reshape(flat, tuple(index.shape)), out)
+    if index.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for a in range(index.ndim):
         if a != d and index.shape[a] > input.shape[a]:
-            raise RuntimeError(f"Size does not match at dimension {a} expected index {list(index.shape)} to be "
-                               f"smaller than self {list(input.shape)} apart from dimension {d}")
-    _check_index(index, input.shape[d] if input.ndim else 1, d, "gather")
-    if input.ndim == 0:
-        return reshape(input, tuple(index.shape))
-    src = _shrink_to(input, index.shape, d)
-    res = apply(Op.GATHER, [src, _wrap_negative(index, input.shape[d])], input.dtype, tuple(index.shape), d)
-    from .pointwise import _out
-    return _out(res, out)
+            raise RuntimeError(f"Size does not match at dimension {a} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {d}")
+    index = _check_bounds(index, input.shape[d], d, negative=False, exc=RuntimeError)
+    res = apply(Op.GATHER, [_shrink_to(input, index.shape, d), index], input.dtype, tuple(index.shape), d)
+    return write_out(res, out)
 
 
 def _shrink_to(x: Tensor, shape, skip: int) -> Tensor:
-    if all(a == skip or x.shape[a] == shape[a] for a in range(x.ndim)):
-        return x
+    """The leading corner of `x` of `shape` (all dims but `skip`)."""
     bounds = tuple((0, x.shape[a]) if a == skip else (0, shape[a]) for a in range(x.ndim))
-    new = tuple(x.shape[a] if a == skip else shape[a] for a in range(x.ndim))
-    return apply(Op.SHRINK, [x], x.dtype, new, bounds)
-
-
-def _scatter(input: Tensor, dim, index: Tensor, src, rop) -> Tensor:
-    d = normalize_dim(dim, input.ndim, "scatter")
-    if index.ndim != input.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    _check_index(index, input.shape[d], d, "scatter")
-    if isinstance(src, Tensor):
-        for a in range(index.ndim):
-            if index.shape[a] > src.shape[a]:
-                raise RuntimeError(f"Expected index {list(index.shape)} to be smaller than self {list(input.shape)} "
-                                   f"apart from dimension {d} and to be smaller size than src {list(src.shape)}")
-        src = _shrink_to(cast(src, input.dtype), index.shape, -1)
-    else:
-        src = expand_to(const(src, input.dtype), tuple(index.shape))
-    idx = _wrap_negative(index, input.shape[d])
-    return apply(Op.SCATTER, [input, idx, src], input.dtype, tuple(input.shape), (d, rop))
-
-
-_REDUCE = {None: None, "add": ReduceOp.SUM, "sum": ReduceOp.SUM, "multiply": ReduceOp.PROD,
-           "prod": ReduceOp.PROD, "amax": ReduceOp.MAX, "amin": ReduceOp.MIN}
-
-
-def scatter(input, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
-    if src is None:
-        src = value
-    if reduce not in _REDUCE:
-        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
-    return _scatter(input, dim, index, src, _REDUCE[reduce])
-
-
-def scatter_add(input, dim, index, src) -> Tensor:
-    return _scatter(input, dim, index, src, ReduceOp.SUM)
-
-
-def scatter_reduce(input, dim, index, src, reduce, *, include_self=True) -> Tensor:
-    if reduce == "mean":
-        total = _scatter(input if include_self else input * 0, dim, index, src, ReduceOp.SUM)
-        count = _scatter(cast(const(1 if include_self else 0, input.dtype, input.shape), input.dtype), dim, index,
-                         1, ReduceOp.SUM)
-        from .pointwise import where
-        res = total / where(count == 0, const(1, input.dtype), count)
-        return cast(res if input.dtype.kind == "f" else res.floor(), input.dtype)
-    if reduce not in _REDUCE or reduce is None:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    base = input
-    if not include_self:
-        ident = {"sum": 0, "prod": 1, "amax": float("-inf"), "amin": float("inf")}[reduce]
-        touched = _scatter(const(False, dt.bool_, input.shape), dim, index, True, None)
-        from .pointwise import where
-        base = where(touched, const(ident, input.dtype), input)
-    return _scatter(base, dim, index, src, _REDUCE[reduce])
+    if all(b == x.shape[a] for a, (_, b) in enumerate(bounds)):
+        return x
+    return apply(Op.SHRINK, [x], x.dtype, tuple(b for _, b in bounds), bounds)
 
 
 def index_select(input: Tensor, dim, index: Tensor, *, out=None) -> Tensor:
+    _require_dtype(index, _INT32_64, RuntimeError, "index_select(): Expected dtype int32 or int64 for index")
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
-    d = normalize_dim(dim, input.ndim, "index_select") if input.ndim else 0
-    index = reshape(index, (index.numel(),))
-    _check_index(index, input.shape[d] if input.ndim else 1, d)
+    d = normalize_dim(dim, input.ndim, "index_select")
     if input.ndim == 0:
-        return reshape(input, ()) if index.numel() == 1 else input
+        if index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} value(s)")
+        _check_bounds(index, 1, negative=False, message="index out of range in self")
+        return write_out(apply(Op.CAST, [input], input.dtype, (), input.dtype), out)
+    index = _check_bounds(reshape(index, (index.numel(),)), input.shape[d], d, negative=False,
+                          message="index out of range in self")
     shape = tuple(index.numel() if a == d else s for a, s in enumerate(input.shape))
-    view_shape = tuple(index.numel() if a == d else 1 for a in range(input.ndim))
-    idx = expand_to(reshape(_wrap_negative(index, input.shape[d]), view_shape), shape)
-    res = apply(Op.GATHER, [input, idx], input.dtype, shape, d)
-    from .pointwise import _out
-    return _out(res, out)
+    return write_out(apply(Op.GATHER, [input, _along(index, d, shape)], input.dtype, shape, d), out)
 
 
 def take(input: Tensor, index: Tensor) -> Tensor:
-    flat = reshape(input, (input.numel(),))
-    return reshape(index_select(flat, 0, reshape(index, (-1,))), tuple(index.shape))
+    _require_dtype(index, _INT64, RuntimeError, "take(): Expected a long tensor for index, but got {dtype}")
+    n = input.numel()
+    flat = _check_bounds(reshape(index, (index.numel(),)), n,
+                         message="out of range: tried to access index {bad} on a tensor of " + f"{n} elements.")
+    res = apply(Op.GATHER, [reshape(input, (n,)), flat], input.dtype, flat.shape, 0)
+    return reshape(res, tuple(index.shape))
 
 
-def take_along_dim(input, indices, dim=None):
+def take_along_dim(input: Tensor, indices: Tensor, dim=None, *, out=None) -> Tensor:
+    _require_dtype(indices, _INT64, RuntimeError,
+                   "torch.take_along_dim(): dtype of indices should be Long but got {dtype}")
     if dim is None:
-        return take(input, indices)
-    d = normalize_dim(dim, input.ndim)
-    shape = broadcast_shapes(tuple(s for a, s in enumerate(input.shape) if a != d),
-                             tuple(s for a, s in enumerate(indices.shape) if a != d))
-    full_in = list(shape)
-    full_in.insert(d, input.shape[d])
-    full_idx = list(shape)
-    full_idx.insert(d, indices.shape[d])
-    return gather(S.expand(input, tuple(full_in)), d, S.expand(indices, tuple(full_idx)))
+        return write_out(take(input, reshape(indices, (indices.numel(),))), out)
+    d = normalize_dim(dim, input.ndim, "take_along_dim")
+    if input.ndim != indices.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input.ndim} dimensions for input, and {indices.ndim} dimensions for indices")
+    rest = broadcast_shapes(*(tuple(s if a != d else 1 for a, s in enumerate(t.shape)) for t in (input, indices)))
+    x = S.expand(input, tuple(input.shape[d] if a == d else s for a, s in enumerate(rest)))
+    idx = _check_bounds(S.expand(indices, tuple(indices.shape[d] if a == d else s for a, s in enumerate(rest))),
+                        input.shape[d], d)
+    return write_out(apply(Op.GATHER, [x, idx], input.dtype, tuple(idx.shape), d), out)
+
+
+def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
+    if mask.dtype is not dt.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = broadcast_shapes(input.shape, mask.shape)
+    n = math.prod(shape)
+    flat = reshape(S.expand(input, shape), (n,))
+    pos = nonzero(reshape(S.expand(mask, shape), (n,)), as_tuple=True)[0]
+    return write_out(apply(Op.GATHER, [flat, pos], input.dtype, tuple(pos.shape), 0), out)
+
+
+# -- scatter -----------------------------------------------------------------------------
+def _scatter(input: Tensor, dim, index: Tensor, src, rop, op: str = "scatter") -> Tensor:
+    _require_dtype(index, _INT32_64, RuntimeError, f"{op}(): Expected dtype int32/int64 for index")
+    if input.ndim == 0:
+        src = reshape(src, (1,)) if isinstance(src, Tensor) and src.ndim == 0 else src
+        one = _scatter(reshape(input, (1,)), 0, reshape(index, (index.numel(),)), src, rop, op)
+        return reshape(one, ())
+    d = normalize_dim(dim, input.ndim, op)
+    if index.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if isinstance(src, Tensor):
+        if src.dtype != input.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if any(index.shape[a] > src.shape[a] or (a != d and index.shape[a] > input.shape[a])
+               for a in range(index.ndim)):
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(input.shape)} "
+                               f"apart from dimension {d} and to be no larger size than src {list(src.shape)}")
+        src = _shrink_to(src, index.shape, -1)
+    else:
+        src = expand_to(const(src, input.dtype), tuple(index.shape))
+    index = _check_bounds(index, input.shape[d], d, negative=False, exc=RuntimeError)
+    return _scatter_node(input, d, index, src, rop)
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None) -> Tensor:
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    rop = {None: None, "add": ReduceOp.SUM, "multiply": ReduceOp.PROD}[reduce]
+    if reduce is not None and isinstance(src, Tensor):
+        warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in a "
+                      "future PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
+                      UserWarning, stacklevel=2)
+    return _scatter(input, dim, index, value if src is None else src, rop)
+
+
+def scatter_add(input, dim, index, src) -> Tensor:
+    return _scatter(input, dim, index, src, ReduceOp.SUM, "scatter_add")
+
+
+_SCATTER_REDUCE = {"sum": ReduceOp.SUM, "prod": ReduceOp.PROD, "amax": ReduceOp.MAX, "amin": ReduceOp.MIN}
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True) -> Tensor:
+    if reduce not in _SCATTER_REDUCE and reduce != "mean":
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if include_self:
+        base = input
+    else:  # positions the index touches start from the reduction's identity
+        touched = _scatter(const(False, dt.bool_, input.shape), dim, index, True, None)
+        base = where(touched, const(_identity(reduce, input.dtype), input.dtype), input)
+    if reduce != "mean":
+        return _scatter(base, dim, index, src, _SCATTER_REDUCE[reduce], "scatter_reduce")
+    total = _scatter(base, dim, index, src, ReduceOp.SUM, "scatter_reduce")
+    count = _scatter(const(int(include_self), input.dtype, input.shape), dim, index, 1, ReduceOp.SUM)
+    count = where(count == 0, const(1, input.dtype), count)
+    from .pointwise import div
+    return div(total, count, rounding_mode=None if input.dtype.kind == "f" else "floor")
+
+
+def _identity(reduce: str, d: dt.DType):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if d.kind == "f":
+        return float("-inf") if reduce == "amax" else float("inf")
+    if d.kind == "b":
+        return reduce == "amin"
+    info = np.iinfo(d.storage)
+    return int(info.min if reduce == "amax" else info.max)
+
+
+def _index_source(input: Tensor, d: int, index: Tensor, source: Tensor, op: str, count_exc=RuntimeError,
+                  count_msg="") -> Tensor:
+    """Checks an index_add/index_copy source against self and returns the index broadcast
+    along `d` to the source's shape."""
+    if index.ndim > 1:
+        raise IndexError(f"{op}(): Index is supposed to be a vector")
+    n = index.numel()
+    if source.ndim and n != source.shape[d]:
+        raise count_exc(count_msg.format(n=n, m=source.shape[d], d=d))
+    if source.ndim and (source.ndim != input.ndim or
+                        any(a != d and s != input.shape[a] for a, s in enumerate(source.shape))):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(input.shape)} source.shape = {list(source.shape)}")
+    return reshape(index, (n,))
 
 
 def index_add(input, dim, index, source, *, alpha=1) -> Tensor:
+    _require_dtype(index, _INT32_64, RuntimeError,
+                   "index_add_(): Expected dtype int32/int64 for index but got: {dtype}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_add_(): self ({torch_name(input.dtype)}) and source "
+                           f"({torch_name(source.dtype)}) must have the same scalar type")
     d = normalize_dim(dim, input.ndim, "index_add")
-    idx = _expand_index(index, source, d)
+    index = _index_source(input, d, index, source, "index_add_", count_msg="index_add_(): Number of indices ({n}) "
+                          "should be equal to source.size(dim): ({m}), for dim: {d}")
+    index = _check_bounds(index, input.shape[d] if input.ndim else 1, d, negative=False, exc=RuntimeError)
     src = source * alpha if alpha != 1 else source
-    return _scatter(input, d, idx, src, ReduceOp.SUM)
+    return _index_write(input, d, index, src, ReduceOp.SUM)
 
 
 def index_copy(input, dim, index, source) -> Tensor:
+    _require_dtype(index, _INT64, RuntimeError, "index_copy_(): Expected a long tensor for index, but got {dtype}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{torch_name(input.dtype)} and (source) {torch_name(source.dtype)}")
     d = normalize_dim(dim, input.ndim, "index_copy")
-    return _scatter(input, d, _expand_index(index, source, d), source, None)
+    index = _index_source(input, d, index, source, "index_copy_", IndexError,
+                          "index_copy_(): Number of indices ({n}) should be equal to source.size(dim) ({m})")
+    index = _check_bounds(index, input.shape[d] if input.ndim else 1, d, negative=False,
+                          message="index_copy_(): " + _OOB)
+    return _index_write(input, d, index, source, None)
+
+
+def _index_write(input: Tensor, d: int, index: Tensor, source: Tensor, rop) -> Tensor:
+    if input.ndim == 0:
+        return reshape(_scatter_node(reshape(input, (1,)), 0, index, reshape(source, (1,)), rop), ())
+    return _scatter_node(input, d, _along(index, d, source.shape), source, rop)
 
 
 def index_fill(input, dim, index, value) -> Tensor:
+    """A WHERE on a per-slice flag (one tiny scatter), not a scatter into the whole tensor."""
+    _require_dtype(index, _INT64, IndexError, "index_fill_(): Expected dtype int64 for index.")
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     d = normalize_dim(dim, input.ndim, "index_fill")
-    shape = tuple(index.numel() if a == d else s for a, s in enumerate(input.shape))
-    src = expand_to(cast(to_tensor(value, input.dtype), input.dtype), shape)
-    return _scatter(input, d, _expand_index(index, src, d), src, None)
+    n = input.shape[d] if input.ndim else 1
+    index = _check_bounds(reshape(index, (index.numel(),)), n, d)
+    flags = _scatter_node(const(False, dt.bool_, (n,)), 0, index, const(True, dt.bool_, index.shape), None)
+    if input.ndim:
+        flags = _along(flags, d, input.shape)
+    return where(reshape(flags, tuple(input.shape)), cast(to_tensor(value, input.dtype), input.dtype), input)
 
 
-def _expand_index(index: Tensor, source: Tensor, d: int) -> Tensor:
-    index = reshape(index, (index.numel(),))
-    view_shape = tuple(index.numel() if a == d else 1 for a in range(source.ndim))
-    return expand_to(reshape(index, view_shape), tuple(source.shape))
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate=False) -> Tensor:
+    _require_dtype(index, _INT64, RuntimeError, "put_(): Expected a long tensor for index, but got {dtype}")
+    if source.numel() != index.numel():
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{torch_name(input.dtype)} and source.dtype = {torch_name(source.dtype)}")
+    n = input.numel()
+    flat = _check_bounds(reshape(index, (index.numel(),)), n,
+                         message="out of range: tried to access index {bad} on a tensor of " + f"{n} elements.")
+    new = _scatter_node(reshape(input, (n,)), 0, flat, reshape(source, (source.numel(),)),
+                        ReduceOp.SUM if accumulate else None)
+    return reshape(new, tuple(input.shape))
+
+
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    if mask.dtype is not dt.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{torch_name(mask.dtype)}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{torch_name(input.dtype)} and {torch_name(source.dtype)}")
+    shape = broadcast_shapes(input.shape, mask.shape)
+    n = math.prod(shape)
+    pos = nonzero(reshape(S.expand(mask, shape), (n,)), as_tuple=True)[0]
+    k = pos.shape[0]
+    if source.numel() < k:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    src = S.slice_dim(reshape(source, (source.numel(),)), 0, 0, k)
+    return reshape(_scatter_node(reshape(S.expand(input, shape), (n,)), 0, pos, src, None), shape)
 
 
 # -- data-dependent shapes: the index list is computed on the host from realized data ---
-def nonzero(input: Tensor, *, as_tuple=False):
-    a = input.detach()._values()
-    nz = np.nonzero(a.reshape(a.shape or (1,)))
+def nonzero(input: Tensor, *, out=None, as_tuple=False):
     from .creation import host_to_tensor
+    a = input._values()
+    if input.ndim == 0:  # one hit (or none) with no coordinates
+        hits = int(bool(a))
+        if as_tuple:
+            return (host_to_tensor(np.zeros(hits, np.int64), dt.int64),)
+        return write_out(host_to_tensor(np.zeros((hits, 0), np.int64), dt.int64), out)
+    nz = np.nonzero(a)
     if as_tuple:
-        return tuple(host_to_tensor(i.astype(np.int64), dt.int64) for i in nz) if input.ndim else \
-            (host_to_tensor(nz[0].astype(np.int64), dt.int64),)
-    return host_to_tensor(np.stack(nz, axis=1).astype(np.int64) if nz else np.zeros((0, 0), np.int64), dt.int64)
+        return tuple(host_to_tensor(i.astype(np.int64), dt.int64) for i in nz)
+    return write_out(host_to_tensor(np.stack(nz, axis=1).astype(np.int64), dt.int64), out)
 
 
 def argwhere(input):
     return nonzero(input)
 
 
-def masked_select(input: Tensor, mask: Tensor) -> Tensor:
-    if mask.dtype is not dt.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
-    shape = broadcast_shapes(input.shape, mask.shape)
-    x = reshape(expand_to(input, shape), (math.prod(shape),))
-    idx = nonzero(reshape(expand_to(mask, shape), (math.prod(shape),)))
-    return index_select(x, 0, reshape(idx, (-1,)))
-
-
-# -- x[key] ------------------------------------------------------------------------------
-def _normalize_key(x: Tensor, key) -> list:
-    if not isinstance(key, tuple):
-        key = (key,)
-    out = []
-    for k in key:
-        if isinstance(k, (list, np.ndarray)) or (isinstance(k, Tensor)):
-            t = k if isinstance(k, Tensor) else to_tensor(np.asarray(k) if not isinstance(k, list) or k else
-                                                         np.zeros((0,), np.int64))
-            if t.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(t)
-        elif isinstance(k, bool):
-            out.append(const(k, dt.bool_))
-        elif isinstance(k, (int, np.integer)):
-            out.append(int(k))
-        elif k is None or k is Ellipsis or isinstance(k, slice):
-            if isinstance(k, slice):
-                k = slice(*(int(v) if isinstance(v, Tensor) else v for v in (k.start, k.stop, k.step)))
-            out.append(k)
-        else:
-            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                             "valid indices (got " + type(k).__name__ + ")")
-    consumed = sum(1 if not isinstance(k, Tensor) or k.dtype is not dt.bool_ else max(k.ndim, 1)
-                   for k in out if k is not None and k is not Ellipsis)
-    if sum(k is Ellipsis for k in out) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
-    if consumed > x.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {x.ndim}")
-    if Ellipsis in [k for k in out if not isinstance(k, Tensor)]:
-        i = next(i for i, k in enumerate(out) if k is Ellipsis)
-        out[i:i + 1] = [slice(None)] * (x.ndim - consumed)
-    else:
-        out += [slice(None)] * (x.ndim - consumed)
-    return out
-
-
-def _basic(x: Tensor, key: list):
-    """Apply the basic part of an index; returns the view and, for each advanced index,
-    (result dim it applies to, index tensor)."""
-    dim, adv = 0, []
-    for k in key:
-        if k is None:
-            x = S.unsqueeze(x, dim)
-            dim += 1
-        elif isinstance(k, int):
-            n = x.shape[dim]
-            if not -n <= k < n:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
-            x = S.select(x, dim, k)
-        elif isinstance(k, slice):
-            step = 1 if k.step is None else k.step
-            if step <= 0:
-                raise ValueError("step must be greater than zero")
-            x = S.slice_dim(x, dim, k.start, k.stop, step)
-            dim += 1
-        elif k.dtype is dt.bool_:
-            if k.ndim == 0:  # x[True] adds a dim; x[False] an empty one
-                x = S.unsqueeze(x, dim)
-                adv.append((dim, nonzero(reshape(k, (1,)), as_tuple=True)[0]))
-                dim += 1
-                continue
-            for a in range(k.ndim):
-                if k.shape[a] != x.shape[dim + a]:
-                    raise IndexError(f"The shape of the mask {list(k.shape)} at index {a} does not match the shape "
-                                     f"of the indexed tensor {list(x.shape)} at index {dim + a}")
-            for i, t in enumerate(nonzero(k, as_tuple=True)):
-                adv.append((dim + i, t))
-            dim += k.ndim
-        else:
-            adv.append((dim, k))
-            dim += 1
-    return x, adv
-
-
-def _advanced_layout(x: Tensor, adv):
-    """Permute the advanced dims to the front and flatten them: (L, R) plus what is needed
-    to turn a gathered (M, R) back into torch's result layout."""
-    dims = [d for d, _ in adv]
-    if len(set(dims)) != len(dims):
-        raise IndexError("repeated dims in advanced indexing are not supported")
-    for d, t in adv:
-        _check_index(t, x.shape[d], d)
-    idx_shape = broadcast_shapes(*(t.shape for _, t in adv))
-    rest = [a for a in range(x.ndim) if a not in dims]
-    perm = dims + rest
-    xp = S.permute(x, perm)
-    sizes = [x.shape[d] for d in dims]
-    L, R = math.prod(sizes), math.prod(x.shape[a] for a in rest)
-    linear = None
-    for (d, t), st in zip(adv, contiguous_strides(sizes)):
-        term = expand_to(_wrap_negative(t, x.shape[d]), idx_shape) * st
-        linear = term if linear is None else linear + term
-    M = math.prod(idx_shape)
-    adjacent = dims == list(range(dims[0], dims[0] + len(dims)))
-    return xp, (L, R), reshape(linear, (M,)), idx_shape, rest, adjacent, dims
-
-
-def _finish_layout(flat: Tensor, x: Tensor, idx_shape, rest, adjacent, dims) -> Tensor:
-    rest_shape = tuple(x.shape[a] for a in rest)
-    out = reshape(flat, tuple(idx_shape) + rest_shape)
-    if adjacent and dims[0] > 0:
-        k = len(idx_shape)
-        first = dims[0]
-        order = list(range(k, k + first)) + list(range(k)) + list(range(k + first, k + len(rest)))
-        out = S.permute(out, order)
-    return out
-
-
-def getitem(x: Tensor, key) -> Tensor:
-    if x.ndim == 0 and not isinstance(key, (tuple, type(None), type(Ellipsis), Tensor, bool, list)):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
-                         "C++ to convert a 0-dim tensor to a number")
-    v, adv = _basic(x, _normalize_key(x, key))
-    if not adv:
-        return v
-    xp, (L, R), linear, idx_shape, rest, adjacent, dims = _advanced_layout(v, adv)
-    M = linear.shape[0]
-    src = reshape(xp, (L, R))
-    index = expand_to(reshape(linear, (M, 1)), (M, R))
-    flat = apply(Op.GATHER, [src, index], x.dtype, (M, R), 0)
-    return _finish_layout(flat, v, idx_shape, rest, adjacent, dims)
-
-
-def setitem(x: Tensor, key, value) -> None:
-    v, adv = _basic(x, _normalize_key(x, key))
-    value = to_tensor(value, x.dtype) if not isinstance(value, Tensor) else value
-    if not adv:
-        if v._base is None and v is not x:  # a full-tensor key on a base returns a fresh view
-            pass
-        target = v if (v._base is not None or v is x) else x
-        target._assign(expand_to(cast(value, x.dtype), tuple(target.shape)))
-        return
-    index_put_(v, adv, value, accumulate=False)
-
-
-def index_put_(target: Tensor, adv, value: Tensor, accumulate: bool) -> Tensor:
-    xp, (L, R), linear, idx_shape, rest, adjacent, dims = _advanced_layout(target, adv)
-    M = linear.shape[0]
-    # the value is given in the gathered result's layout: bring it to (M, R)
-    res_shape = tuple(_finish_layout(const(0, target.dtype, (M, R)), target, idx_shape, rest, adjacent, dims).shape)
-    val = expand_to(cast(value, target.dtype), res_shape)
-    if adjacent and dims[0] > 0:
-        k, first = len(idx_shape), dims[0]
-        inv = list(range(first, first + k)) + list(range(first)) + list(range(first + k, len(res_shape)))
-        val = S.permute(val, inv)
-    val = reshape(val, (M, R))
-    index = expand_to(reshape(linear, (M, 1)), (M, R))
-    base2d = reshape(xp, (L, R))
-    new2d = apply(Op.SCATTER, [base2d, index, val], target.dtype, (L, R),
-                  (0, ReduceOp.SUM if accumulate else None))
-    perm = dims + rest
-    inv_perm = [perm.index(a) for a in range(target.ndim)]
-    new = S.permute(reshape(new2d, tuple(xp.shape)), inv_perm)
-    target._assign(new)
-    return target
+def index_put_(target: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """x[indices] = values, torch's functional form: indices are tensors (masks allowed)."""
+    from .subscript import _Advanced, _check_mask, _expand_masks
+    adv, dim = [], 0
+    for i, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+        t = cast(t, dt.bool_) if t.dtype is dt.uint8 else t
+        if t.dtype is dt.bool_:
+            _check_mask(t, target, dim)
+        adv.append((dim, t))
+        dim += t.ndim if t.dtype is dt.bool_ else 1
+    if dim > target.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {target.ndim}")
+    values = to_tensor(values, target.dtype)
+    return target._assign(_Advanced(target, _expand_masks(adv)).put(values, accumulate))
 
 
 def index_put(input, indices, values, accumulate=False) -> Tensor:
-    out = Tensor._from_node(input._node)
-    adv = [(d, t) for d, t in enumerate(indices) if t is not None]
-    return index_put_(out, adv, to_tensor(values, input.dtype), accumulate)
-
-
-def scatter_positions(base: Tensor, value: Tensor, shape, strides, offset) -> Tensor:
-    """The base with the elements a strided view addresses replaced by `value`."""
-    n = base.numel()
-    m = math.prod(shape)
-    pos = const(offset, dt.int64, tuple(shape))
-    for a, st in enumerate(strides):
-        if shape[a] > 1 and st:
-            pos = pos + _iota(shape, a) * st
-    flat = reshape(Tensor._from_node(base._node), (n,))
-    new = apply(Op.SCATTER, [flat, reshape(pos, (m,)), reshape(value, (m,))], base.dtype, (n,), (0, None))
-    return reshape(new, tuple(base.shape))
-
-
-def masked_scatter(input, mask, source):
-    shape = tuple(input.shape)
-    idx = nonzero(reshape(expand_to(mask, shape), (-1,)))
-    flat = reshape(Tensor._from_node(input._node), (-1,))
-    k = idx.shape[0]
-    src = reshape(source, (-1,))
-    src = S.slice_dim(src, 0, 0, k)
-    new = apply(Op.SCATTER, [flat, reshape(idx, (k,)), src], input.dtype, flat.shape, (0, None))
-    return reshape(new, shape)
+    return index_put_(apply(Op.CAST, [input], input.dtype, tuple(input.shape), input.dtype), indices, values,
+                      accumulate)

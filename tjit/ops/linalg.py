@@ -1,62 +1,83 @@
-"""Matrix products (the CONTRACT primitive) and LAPACK-backed linear algebra (EXTERN)."""
+"""Matrix products (the CONTRACT primitive, or a fused REDUCE for vector products) and
+LAPACK-backed linear algebra (EXTERN: numpy routines on realized inputs).
+
+torch.* spellings live here (torch.svd returns V, torch.qr takes `some`, torch.eig is the
+removed real-pairs form); tjit.linalg builds the torch.linalg spellings on the `_` helpers.
+"""
 from __future__ import annotations
 
-from collections import namedtuple
+import math
+import warnings
 
 import numpy as np
 
 from tjit.ir import dtype as dt
-from tjit.ir.ops import Op
+from tjit.ir.ops import Op, ReduceOp
 
-from .._prim import apply, broadcast_shapes, cast, expand_to, reshape, result_type
+from .._prim import (alias, apply, broadcast_shapes, const, expand_to, normalize_dim, reshape, torch_name,
+                     unsupported, write_out)
 from .._tensor import Tensor
 from . import shape as S
-from .pointwise import _out
-from .reduction import extern, sum as sum_
+from .pointwise import where
+from .reduction import INF, _return_type, _vector_norm, extern, reduce, sum as sum_
 
 
-def _check_float_or_same(a: Tensor, b: Tensor, op: str):
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cname(a.dtype)} != {_cname(b.dtype)}")
+class LinAlgError(RuntimeError):
+    """tjit.linalg.LinAlgError: a LAPACK routine failed on the data (singular matrix, not
+    positive-definite).  A RuntimeError, as torch's."""
 
 
-def _cname(d):
-    from .pointwise import _tname
-    return {"Float": "float", "Double": "double", "Long": "long int", "Int": "int", "Half": "c10::Half",
-            "BFloat16": "c10::BFloat16", "Short": "short int", "Char": "signed char", "Byte": "unsigned char",
-            "Bool": "bool"}[_tname(d)]
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half",
+            "bfloat16": "c10::BFloat16"}
 
 
+def _not_for_bool(x: Tensor, kernel: str):
+    if x.dtype is dt.bool_:
+        raise unsupported(kernel, x.dtype)
+
+
+# -- products ----------------------------------------------------------------------------
 def _contract(a: Tensor, b: Tensor) -> Tensor:
-    """(..., M, K) @ (..., K, N) with broadcast batch dims."""
+    """(..., M, K) @ (..., K, N) with broadcast batch dims: the CONTRACT primitive (an empty
+    K gives zeros without a kernel looping over nothing)."""
     batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    shape = batch + (a.shape[-2], b.shape[-1])
+    if a.shape[-1] == 0:
+        return const(0, a.dtype, shape)
     a = expand_to(a, batch + tuple(a.shape[-2:]))
     b = expand_to(b, batch + tuple(b.shape[-2:]))
-    shape = batch + (a.shape[-2], b.shape[-1])
     return apply(Op.CONTRACT, [a, b], a.dtype, shape)
 
 
-def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    a, b = input, other
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    _check_float_or_same(a, b, "matmul")
-    ka, kb = a.shape[-1], (b.shape[-2] if b.ndim > 1 else b.shape[0])
-    if ka != kb:
-        if a.ndim == 1 and b.ndim == 1:
-            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
-                               "have the same number of elements, but got "
-                               f"{a.shape[0]} and {b.shape[0]} elements respectively")
-        am = f"{a.shape[-2] if a.ndim > 1 else 1}x{ka}"
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({am} and {kb}x{b.shape[-1] if b.ndim > 1 else 1})")
-    a2 = S.unsqueeze(a, 0) if a.ndim == 1 else a
-    b2 = S.unsqueeze(b, 1) if b.ndim == 1 else b
-    r = _contract(a2, b2)
-    if a.ndim == 1:
-        r = S.squeeze(r, -2)
-    if b.ndim == 1:
-        r = S.squeeze(r, -1)
-    return _out(r, out)
+def dot(input, other, *, out=None):
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape[0] != other.shape[0]:
+        n, m = input.shape[0], other.shape[0]
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number "
+                           f"of elements, but got {n} and {m} elements respectively")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {torch_name(input.dtype)} and "
+                           f"{torch_name(other.dtype)}")
+    _not_for_bool(input, "dot")
+    return write_out(reduce(input * other, ReduceOp.SUM, (0,)), out)
+
+
+vdot = dot
+
+
+def mv(input, vec, *, out=None):
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({input.shape[0]}x{input.shape[1]}), "
+                           f"vec ({vec.shape[0]})")
+    if input.dtype != vec.dtype:
+        v, m = torch_name(vec.dtype), torch_name(input.dtype)
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {v}, {m}, and {v}")
+    _not_for_bool(input, "addmv_impl_cpu")
+    return write_out(reduce(input * S.unsqueeze(vec, 0), ReduceOp.SUM, (1,)), out)
 
 
 def mm(input, mat2, *, out=None):
@@ -64,7 +85,28 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(input, mat2, out=out)
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+                           f"{mat2.shape[0]}x{mat2.shape[1]})")
+    if input.dtype != mat2.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[input.dtype.name]} != "
+                           f"{_C_NAMES[mat2.dtype.name]}")
+    _not_for_bool(input, "addmm_impl_cpu_")
+    return write_out(_contract(input, mat2), out)
+
+
+def _batched(a: Tensor, b: Tensor) -> Tensor:
+    """bmm's checks over broadcast batch dims (K against the flattened batch, as torch
+    reports it), then CONTRACT."""
+    batch = broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2]))
+    if a.shape[-1] != b.shape[-2]:
+        nb = math.prod(batch)
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{nb}, {a.shape[-1]}] "
+                           f"but got: [{nb}, {b.shape[-2]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {torch_name(a.dtype)} but found {torch_name(b.dtype)}")
+    _not_for_bool(a, "bmm")
+    return _contract(a, b)
 
 
 def bmm(input, mat2, *, out=None):
@@ -72,99 +114,155 @@ def bmm(input, mat2, *, out=None):
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    if input.shape[0] != mat2.shape[0]:
+    if input.shape[0] != mat2.shape[0] or input.shape[2] != mat2.shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input.shape[0]}, "
                            f"{input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    return matmul(input, mat2, out=out)
+    return write_out(_batched(input, mat2), out)
 
 
-def mv(input, vec, *, out=None):
-    if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {vec.ndim}, {input.ndim}, {vec.ndim}")
-    return matmul(input, vec, out=out)
+def matmul(input, other, *, out=None):
+    """torch.matmul's dispatch: dot, mv, mm, a folded mm/mv for (..., n, k) @ matrix/vector,
+    and broadcast batched products; each case raises the error of the routine torch uses."""
+    a, b = input, other
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    if a.ndim == 1 and b.ndim == 1:
+        return dot(a, b, out=out)
+    if a.ndim == 2 and b.ndim == 1:
+        return mv(a, b, out=out)
+    if a.ndim == 1 and b.ndim == 2:
+        return write_out(S.squeeze(mm(S.unsqueeze(a, 0), b), 0), out)
+    if a.ndim == 2 and b.ndim == 2:
+        return mm(a, b, out=out)
+    if b.ndim <= 2:  # fold the batch into the rows: one matrix product
+        rows = reshape(a, (math.prod(a.shape[:-1]), a.shape[-1]))
+        r = mv(rows, b) if b.ndim == 1 else mm(rows, b)
+        return write_out(reshape(r, tuple(a.shape[:-1]) + tuple(b.shape[1:])), out)
+    a2 = S.unsqueeze(a, 0) if a.ndim == 1 else a
+    r = _batched(a2, b)
+    return write_out(S.squeeze(r, -2) if a.ndim == 1 else r, out)
 
 
-def dot(input, other, *, out=None):
-    if input.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
-    if input.dtype != other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_tname2(input)} and "
-                           f"{_tname2(other)}")
-    return matmul(input, other, out=out)
-
-
-vdot = inner_1d = dot
-
-
-def _tname2(t):
-    from .pointwise import _tname
-    return _tname(t.dtype)
+def inner(input, other, *, out=None):
+    if input.ndim == 0 or other.ndim == 0:
+        return write_out(input * other, out)
+    return write_out(tensordot(input, other, ([input.ndim - 1], [other.ndim - 1])), out)
 
 
 def outer(input, vec2, *, out=None):
-    return _out(S.unsqueeze(input, 1) * S.unsqueeze(vec2, 0), out)
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.ndim}-D")
+    return write_out(S.unsqueeze(input, 1) * S.unsqueeze(vec2, 0), out)
 
 
 ger = outer
 
 
+def _scaled_sum(input, prod, beta, alpha):
+    """beta * input + alpha * prod, with input broadcast to prod's shape (one way, as
+    torch's expand) and ignored entirely (NaN included) when beta is 0."""
+    p = prod * alpha if alpha != 1 else prod
+    base = S.expand(input, *prod.shape)
+    if beta == 0:
+        return p
+    return (base * beta if beta != 1 else base) + p
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    prod = mm(mat1, mat2)
-    return _out(_scaled_sum(input, prod, beta, alpha), out)
+    return write_out(_scaled_sum(input, mm(mat1, mat2), beta, alpha), out)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
-    return _out(_scaled_sum(input, mv(mat, vec), beta, alpha), out)
+    return write_out(_scaled_sum(input, mv(mat, vec), beta, alpha), out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    return _out(_scaled_sum(input, sum_(bmm(batch1, batch2), 0), beta, alpha), out)
+    return write_out(_scaled_sum(input, sum_(bmm(batch1, batch2), 0), beta, alpha), out)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    return _out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out)
+    return write_out(_scaled_sum(input, bmm(batch1, batch2), beta, alpha), out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    return _out(_scaled_sum(input, outer(vec1, vec2), beta, alpha), out)
+    return write_out(_scaled_sum(input, outer(vec1, vec2), beta, alpha), out)
 
 
-def _scaled_sum(input, prod, beta, alpha):
-    p = prod * alpha if alpha != 1 else prod
-    if beta == 0:  # torch ignores input entirely (even NaN) when beta is 0
-        return expand_to(p, broadcast_shapes(input.shape, p.shape))
-    return (input * beta if beta != 1 else input) + p
+def _deprecated(message: str):
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def chain_matmul(*matrices, out=None):
+    _deprecated("tjit.chain_matmul is deprecated and will be removed in a future release. Use tjit.linalg.multi_dot "
+                "instead, which accepts a list of two or more tensors rather than multiple parameters.")
+    return write_out(_chain(matrices), out)
+
+
+def _chain(matrices) -> Tensor:
+    r = matrices[0]
+    for m in matrices[1:]:
+        r = mm(r, m)
+    return r
+
+
+def _cross(input, other, dim: int) -> Tensor:
+    if input.ndim != other.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"expected scalar type {torch_name(input.dtype)} but found {torch_name(other.dtype)}")
+    d = normalize_dim(dim, input.ndim, "cross")
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                           f"{other.shape[d]}")
+    shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    a0, a1, a2 = S.unbind(expand_to(input, shape), d)
+    b0, b1, b2 = S.unbind(expand_to(other, shape), d)
+    return S.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
 
 
 def cross(input, other, dim=None, *, out=None):
+    """torch.cross: without `dim`, the first dimension of size 3 (torch's deprecated default)."""
     if dim is None:
-        dim = next((i for i, s in enumerate(broadcast_shapes(input.shape, other.shape)) if s == 3), None)
+        _deprecated("Using tjit.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                    "explicitly or simply use tjit.linalg.cross.\nThe default value of dim will change to agree with "
+                    "that of linalg.cross in a future release.")
+        dim = next((i for i, s in enumerate(input.shape) if s == 3), None)
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
-    shape = broadcast_shapes(input.shape, other.shape)
-    a, b = expand_to(input, shape), expand_to(other, shape)
-    d = dim % len(shape)
-    if shape[d] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
-                           f"{other.shape[d]}")
-    a0, a1, a2 = S.unbind(a, d)
-    b0, b1, b2 = S.unbind(b, d)
-    return _out(S.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d), out)
+    return write_out(_cross(input, other, dim), out)
 
 
-def tensordot(a, b, dims=2):
+def _tensordot_dims(a: Tensor, b: Tensor, dims) -> tuple:
+    if isinstance(dims, Tensor):
+        dims = dims.item() if dims.ndim == 0 else dims.tolist()
     if isinstance(dims, int):
-        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
-    else:
-        da, db = [list(x) if isinstance(x, (list, tuple)) else [x] for x in dims]
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        return list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    da, db = dims
+    for pos, d in ((3, da), (4, db)):
+        if not isinstance(d, (list, tuple)):
+            name = "dims_self" if pos == 3 else "dims_other"
+            raise TypeError(f"tensordot(): argument '{name}' (position {pos}) must be tuple of ints, not "
+                            f"{type(d).__name__}")
+    return [normalize_dim(d, a.ndim, "tensordot") for d in da], [normalize_dim(d, b.ndim, "tensordot") for d in db]
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract the listed dims: permute them together, reshape to one matrix product."""
+    da, db = _tensordot_dims(a, b, dims)
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} "
+                               f"and second has size {b.shape[j]} in dim {j}")
     fa = [i for i in range(a.ndim) if i not in da]
     fb = [i for i in range(b.ndim) if i not in db]
-    k = 1
-    for i in da:
-        k *= a.shape[i]
-    am = reshape(S.permute(a, fa + da), (-1, k))
-    bm = reshape(S.permute(b, db + fb), (k, -1))
-    return reshape(matmul(am, bm), tuple(a.shape[i] for i in fa) + tuple(b.shape[i] for i in fb))
+    k = math.prod(a.shape[i] for i in da)
+    am = reshape(S.permute(a, *(fa + da)), (math.prod(a.shape[i] for i in fa), k))
+    bm = reshape(S.permute(b, *(db + fb)), (k, math.prod(b.shape[i] for i in fb)))
+    r = reshape(mm(am, bm), tuple(a.shape[i] for i in fa) + tuple(b.shape[i] for i in fb))
+    return write_out(r, out)
 
 
 def einsum(equation, *operands):
@@ -172,188 +270,388 @@ def einsum(equation, *operands):
     return _einsum(equation, *operands)
 
 
-def chain_matmul(*matrices):
-    out = matrices[0]
-    for m in matrices[1:]:
-        out = mm(out, m)
-    return out
+# -- structured matrices -----------------------------------------------------------------
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    _not_for_bool(input, "trace")
+    return sum_(S.diagonal(input))
 
 
-multi_dot = chain_matmul
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Each last-dim vector on a diagonal of a new matrix: elementwise (a mask over a padded
+    view of the input), so it fuses; no scatter."""
+    n = input.shape[-1] + abs(offset)
+    lead = tuple(input.shape[:-1])
+    widths = ((0, 0),) * (input.ndim - 1) + (((offset, 0) if offset >= 0 else (0, -offset)),)
+    padded = apply(Op.PAD, [input], input.dtype, lead + (n,), (widths, 0)) if offset else input
+    shape = lead + (n, n)
+    rows, cols = apply(Op.IOTA, [], dt.int64, shape, len(lead)), apply(Op.IOTA, [], dt.int64, shape, len(lead) + 1)
+    out = where(cols - rows == offset, expand_to(S.unsqueeze(padded, -2), shape), const(0, input.dtype))
+    d1, d2 = normalize_dim(dim1, input.ndim + 1, "diag_embed"), normalize_dim(dim2, input.ndim + 1, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return S.movedim(out, (-2, -1), (d1, d2)) if (d1, d2) != (input.ndim - 1, input.ndim) else out
+
+
+def diag(input, diagonal=0, *, out=None):
+    if input.ndim == 1:
+        return write_out(diag_embed(input, diagonal), out)
+    if input.ndim == 2:
+        return write_out(alias(S.contiguous(S.diagonal(input, diagonal))), out)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+
+
+def matrix_power(input, n):
+    _lapack_shape(input, "linalg.matrix_power")
+    if n == 0:
+        from .creation import eye
+        return alias(expand_to(eye(input.shape[-1], dtype=input.dtype), tuple(input.shape)))
+    if n < 0:
+        input, n = inverse(input), -n
+    result, base = None, input
+    while n:  # binary powering: O(log n) products
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return alias(result)
 
 
 # -- LAPACK family (EXTERN) --------------------------------------------------------------
-def _lapack_dtype(x: Tensor) -> dt.DType:
+def _lapack_shape(x: Tensor, op: str, square: bool = True):
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if square and x.shape[-1] != x.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {x.shape[-2]} by "
+                           f"{x.shape[-1]} matrices")
+
+
+def _lapack_input(x: Tensor, op: str, square: bool = True, kernel: str | None = None,
+                  ints_unimplemented: bool = False) -> Tensor:
+    """torch's checks for LAPACK routines: float32/float64 matrices (or batches).  Where
+    torch's CPU `kernel` has no half (or, with ints_unimplemented, integer) version, it
+    raises NotImplementedError naming that kernel."""
+    _lapack_shape(x, op, square)
+    if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        return x
+    if kernel and (x.dtype.kind == "f" or ints_unimplemented):
+        raise unsupported(kernel, x.dtype)
     if x.dtype.kind != "f":
-        raise RuntimeError(f"linalg: Expected a floating point or complex tensor as input. Got {_tname2(x)}")
-    return x.dtype
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {torch_name(x.dtype)}")
+    raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {torch_name(x.dtype)}")
 
 
-def _square(x: Tensor, op: str):
-    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are {x.shape[-2] if x.ndim > 1 else x.shape[-1]} by {x.shape[-1]} matrices")
+def _batch_prefix(a: np.ndarray, k: int) -> str:
+    return f"(Batch element {k}): " if a.ndim > 2 else ""
+
+
+def _lu_packed(m: np.ndarray):
+    """LAPACK getrf by partial pivoting: (packed L\\U, 1-based pivots, info = first zero
+    pivot or 0).  Used where numpy does not expose it (errors, legacy solve)."""
+    a = np.array(m, dtype=m.dtype)
+    n = a.shape[0]
+    piv = np.arange(1, n + 1, dtype=np.int32)
+    info = 0
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        piv[j] = p + 1
+        a[[j, p]] = a[[p, j]]
+        if a[j, j] == 0:
+            info = info or j + 1
+            continue
+        a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return a, piv, info
+
+
+def _singular(op: str, a: np.ndarray, what: str):
+    """The LinAlgError torch raises for the first singular matrix of a batch."""
+    mats = a.reshape((-1,) + a.shape[-2:])
+    for k, m in enumerate(mats):
+        info = _lu_packed(m)[2]
+        if info:
+            detail = (f"The diagonal element {info} is zero, the inversion could not be completed because the "
+                      "input matrix is singular.") if what == "inv" else \
+                "The solver failed because the input matrix is singular."
+            raise LinAlgError(f"{op}: {_batch_prefix(a, k)}{detail}")
+    raise LinAlgError(f"{op}: The input matrix is singular.")
+
+
+def _np_inv(a):
+    try:
+        return (np.linalg.inv(a),)
+    except np.linalg.LinAlgError:
+        _singular("linalg.inv", a, "inv")
 
 
 def inverse(input, *, out=None):
-    _square(input, "inv")
-    d = _lapack_dtype(input)
-
-    def fn(a):
-        if a.size and np.any(np.linalg.matrix_rank(a.astype(np.float64)) < a.shape[-1]):
-            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
-                               "because the input matrix is singular.")
-        return (np.linalg.inv(a.astype(np.float64)).astype(a.dtype),)
-    (r,) = extern("inverse", (), fn, [input], [(d, tuple(input.shape))])
-    return _out(r, out)
-
-
-inv = inverse
+    x = _lapack_input(input, "linalg.inv")
+    (r,) = extern("inv", (), _np_inv, [x], [(x.dtype, tuple(x.shape))])
+    return write_out(r, out)
 
 
 def det(input):
-    _square(input, "det")
-    d = _lapack_dtype(input)
-    (r,) = extern("det", (), lambda a: (np.asarray(np.linalg.det(a.astype(np.float64)), dtype=a.dtype),), [input],
-                  [(d, tuple(input.shape[:-2]))])
+    x = _lapack_input(input, "linalg.det", kernel="lu_cpu")
+    (r,) = extern("det", (), lambda a: (np.linalg.det(a),), [x], [(x.dtype, tuple(x.shape[:-2]))])
     return r
+
+
+def _slogdet(input, op: str):
+    x = _lapack_input(input, op)
+    shape = tuple(x.shape[:-2])
+    return extern("slogdet", (), lambda a: tuple(np.linalg.slogdet(a)), [x], [(x.dtype, shape), (x.dtype, shape)])
 
 
 def slogdet(input):
-    d = _lapack_dtype(input)
-    sign, logabs = extern("slogdet", (), lambda a: tuple(np.asarray(v, dtype=a.dtype) for v in np.linalg.slogdet(a.astype(np.float64))),
-                          [input], [(d, tuple(input.shape[:-2])), (d, tuple(input.shape[:-2]))])
-    return namedtuple("slogdet", ["sign", "logabsdet"])(sign, logabs)
+    return _return_type("slogdet", ("sign", "logabsdet"))(*_slogdet(input, "linalg.slogdet"))
 
 
-def solve(A, B):
-    d = _lapack_dtype(A)
-    vec = B.ndim == A.ndim - 1
-    shape = tuple(B.shape)
-    (r,) = extern("solve", (vec,), lambda a, b: (np.linalg.solve(a.astype(np.float64), b.astype(np.float64)[..., None] if vec else b.astype(np.float64)).reshape(shape).astype(a.dtype),),
-                  [A, B], [(d, shape)])
-    return r
+def logdet(input):
+    sign, logabs = _slogdet(input, "linalg.slogdet")
+    return where(sign < 0, float("nan"), logabs)
+
+
+def _np_solve():
+    def fn(a, b):
+        try:
+            return (np.linalg.solve(a, b),)
+        except np.linalg.LinAlgError:
+            _singular("torch.linalg.solve", a, "solve")
+    return fn
+
+
+def _solve(A, B) -> Tensor:
+    """torch.linalg.solve(A, B): B is a (batch of) vector(s) when it has one dim less than A
+    (or is 1-D); batch dims broadcast."""
+    A = _lapack_input(A, "linalg.solve", kernel="lu_cpu")
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{torch_name(A.dtype)} and B of type {torch_name(B.dtype)} instead")
+    vector = B.ndim == 1 or B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1])
+    Bm = S.unsqueeze(B, -1) if vector else B
+    if Bm.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({A.shape[-2]}x{A.shape[-1]} and {Bm.shape[-2]}x{Bm.shape[-1]})")
+    batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(Bm.shape[:-2]))
+    A = expand_to(A, batch + tuple(A.shape[-2:]))
+    Bm = expand_to(Bm, batch + tuple(Bm.shape[-2:]))
+    (X,) = extern("solve", (), _np_solve(), [A, Bm], [(A.dtype, tuple(Bm.shape))])
+    return S.squeeze(X, -1) if vector else X
+
+
+def _np_legacy_solve(b, a):
+    lu = np.array(a)
+    for idx in np.ndindex(a.shape[:-2]):
+        lu[idx] = _lu_packed(a[idx])[0]
+    return _np_solve()(a, b)[0], lu
+
+
+def solve(input, A):
+    """The removed torch.solve(B, A) -> (solution, LU): X with AX = B, and A's packed LU
+    factorization (getrf layout); tjit.linalg.solve(A, B) is the modern form."""
+    _lapack_input(A, "solve", kernel="lu_cpu")
+    x, lu = extern("legacy_solve", (), _np_legacy_solve, [input, A],
+                   [(A.dtype, tuple(input.shape)), (A.dtype, tuple(A.shape))])
+    return _return_type("solve", ("solution", "LU"))(x, lu)
+
+
+def _np_eig_pairs(eigenvectors: bool):
+    """Old torch.eig layout: eigenvalues as (n, 2) [real, imag] rows; real eigenvectors, a
+    complex pair (j, j+1) stored as the real and imaginary parts of vector j."""
+    def fn(a):
+        w, v = np.linalg.eig(a)
+        pairs = np.stack([w.real, w.imag], -1)
+        vecs = v.real.copy()
+        j = 0
+        while j < len(w):
+            if w.imag[j] > 0:
+                vecs[:, j + 1] = v[:, j].imag
+                j += 1
+            j += 1
+        return pairs, vecs if eigenvectors else np.zeros(0, a.dtype)
+    return fn
 
 
 def eig(input, eigenvectors=False):
-    """torch.eig's old name: eigenvalues as (n, 2) real/imag pairs (and vectors if asked);
-    the modern complex-valued form is tjit.linalg.eig."""
-    _square(input, "eig")
-    d = _lapack_dtype(input)
-    n = input.shape[-1]
+    """The removed torch.eig(A, eigenvectors=False) -> (e, v): e is n x 2 (real, imag), v
+    the real eigenvector matrix (empty unless asked)."""
+    x = _lapack_input(input, "eig")
+    if x.ndim != 2:
+        raise RuntimeError(f"eig: A must be a 2D tensor, got {x.ndim}D")
+    n = x.shape[-1]
+    e, v = extern("eig", (bool(eigenvectors),), _np_eig_pairs(eigenvectors), [x],
+                  [(x.dtype, (n, 2)), (x.dtype, (n, n) if eigenvectors else (0,))])
+    return _return_type("eig", ("eigenvalues", "eigenvectors"))(e, v)
+
+
+def _np_real_eig(a):
+    w, v = np.linalg.eig(a)
+    if np.any(w.imag != 0):
+        raise RuntimeError("linalg.eig: the matrix has complex eigenvalues and tjit has no complex dtype; "
+                           "tjit.eig(A, eigenvectors=True) gives them as (real, imag) pairs")
+    return w.real, v.real
+
+
+def _eig_real(input):
+    """torch.linalg.eig for matrices with a real spectrum (real tensors: no complex dtype)."""
+    x = _lapack_input(input, "linalg.eig", kernel="linalg_eig_out_cpu")
+    return extern("linalg_eig", (), _np_real_eig, [x], [(x.dtype, tuple(x.shape[:-1])), (x.dtype, tuple(x.shape))])
+
+
+def _eigh(input, UPLO="L"):
+    x = _lapack_input(input, "linalg.eigh", kernel="linalg_eigh_cpu", ints_unimplemented=True)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return extern("eigh", (UPLO,), lambda a: tuple(np.linalg.eigh(a, UPLO=UPLO)), [x],
+                  [(x.dtype, tuple(x.shape[:-1])), (x.dtype, tuple(x.shape))])
+
+
+def _svd(input, full_matrices=True):
+    """(U, S, Vh) by LAPACK gesdd, as torch and numpy both use."""
+    x = _lapack_input(input, "linalg.svd", square=False, kernel="linalg_svd_cpu")
+    m, n = x.shape[-2:]
+    k, batch = min(m, n), tuple(x.shape[:-2])
+    ushape = batch + ((m, m) if full_matrices else (m, k))
+    vshape = batch + ((n, n) if full_matrices else (k, n))
+    return extern("svd", (bool(full_matrices),), lambda a: tuple(np.linalg.svd(a, full_matrices=full_matrices)),
+                  [x], [(x.dtype, ushape), (x.dtype, batch + (k,)), (x.dtype, vshape)])
+
+
+def _svdvals(input):
+    x = _lapack_input(input, "linalg.svd", square=False, kernel="linalg_svd_cpu")
+    (s,) = extern("svdvals", (), lambda a: (np.linalg.svd(a, compute_uv=False),), [x],
+                  [(x.dtype, tuple(x.shape[:-2]) + (min(x.shape[-2:]),))])
+    return s
+
+
+def svd(input, some=True, compute_uv=True):
+    """torch.svd: (U, S, V) with V (not Vh); `some` gives the reduced factors; without
+    compute_uv, U and V are zero-filled, as torch."""
+    if not compute_uv:
+        from .creation import zeros
+        m, n, batch = input.shape[-2], input.shape[-1], tuple(input.shape[:-2])
+        s = _svdvals(input)
+        return _return_type("svd", ("U", "S", "V"))(zeros(batch + (m, m), dtype=s.dtype), s,
+                                                     zeros(batch + (n, n), dtype=s.dtype))
+    u, s, vh = _svd(input, full_matrices=not some)
+    return _return_type("svd", ("U", "S", "V"))(u, s, alias(S.contiguous(S.transpose(vh, -2, -1))))
+
+
+def _qr(input, mode="reduced"):
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    x = _lapack_input(input, "linalg.qr", square=False, kernel="geqrf_cpu")
+    m, n = x.shape[-2:]
+    k, batch = min(m, n), tuple(x.shape[:-2])
+    qs = (0,) if mode == "r" else batch + ((m, m) if mode == "complete" else (m, k))
+    rs = batch + ((m, n) if mode == "complete" else (k, n))
 
     def fn(a):
-        w, v = np.linalg.eig(a.astype(np.float64))
-        pairs = np.stack([w.real, w.imag], -1).astype(a.dtype)
-        return pairs, v.real.astype(a.dtype)
-    w, v = extern("eig", (), fn, [input], [(d, (n, 2)), (d, (n, n))])
-    return namedtuple("eig", ["eigenvalues", "eigenvectors"])(w, v if eigenvectors else _empty(d))
+        if mode == "r":
+            return np.zeros(0, a.dtype), np.linalg.qr(a, mode="r")
+        return tuple(np.linalg.qr(a, mode=mode))
+    return extern("qr", (mode,), fn, [x], [(x.dtype, qs), (x.dtype, rs)])
 
 
-def _empty(d):
-    from .creation import zeros
-    return zeros(0, dtype=d)
+def qr(input, some=True):
+    _deprecated("tjit.qr is deprecated in favor of tjit.linalg.qr and will be removed in a future release.\nThe "
+                "boolean parameter 'some' has been replaced with a string parameter 'mode'.")
+    return _return_type("qr", ("Q", "R"))(*_qr(input, "reduced" if some else "complete"))
 
 
-def eigh(input, UPLO="L"):
-    d = _lapack_dtype(input)
-    n = input.shape[-1]
-    w, v = extern("eigh", (UPLO,), lambda a: tuple(x.astype(a.dtype) for x in np.linalg.eigh(a.astype(np.float64), UPLO=UPLO)),
-                  [input], [(d, tuple(input.shape[:-1])), (d, tuple(input.shape))])
-    return namedtuple("eigh", ["eigenvalues", "eigenvectors"])(w, v)
-
-
-def eigvalsh(input, UPLO="L"):
-    return eigh(input, UPLO).eigenvalues
-
-
-def svd(input, full_matrices=True, *, some=None):
-    d = _lapack_dtype(input)
-    if some is not None:
-        full_matrices = not some
-    m, n = input.shape[-2], input.shape[-1]
-    k = min(m, n)
-    ushape = tuple(input.shape[:-2]) + ((m, m) if full_matrices else (m, k))
-    vshape = tuple(input.shape[:-2]) + ((n, n) if full_matrices else (k, n))
-
+def _np_cholesky(op: str, upper: bool):
     def fn(a):
-        u, s, vh = np.linalg.svd(a.astype(np.float64), full_matrices=full_matrices)
-        return u.astype(a.dtype), s.astype(a.dtype), vh.astype(a.dtype)
-    u, s, vh = extern("svd", (full_matrices,), fn, [input], [(d, ushape), (d, tuple(input.shape[:-2]) + (k,)), (d, vshape)])
-    return namedtuple("svd", ["U", "S", "Vh"])(u, s, vh)
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            _not_positive_definite(op, a)
+        return (np.swapaxes(low, -1, -2) if upper else low,)
+    return fn
 
 
-def svdvals(input):
-    return svd(input, full_matrices=False).S
+def _not_positive_definite(op: str, a: np.ndarray):
+    """LinAlgError naming the first failing leading minor (potrf's info)."""
+    mats = a.reshape((-1,) + a.shape[-2:])
+    for k, m in enumerate(mats):
+        low = np.zeros_like(m)
+        for j in range(m.shape[0]):
+            d = m[j, j] - low[j, :j] @ low[j, :j]
+            if not d > 0:
+                raise LinAlgError(f"{op}: {_batch_prefix(a, k)}The factorization could not be completed because the "
+                                  f"input is not positive-definite (the leading minor of order {j + 1} is not "
+                                  "positive-definite).")
+            low[j, j] = np.sqrt(d)
+            low[j + 1:, j] = (m[j + 1:, j] - low[j + 1:, :j] @ low[j, :j]) / low[j, j]
+    raise LinAlgError(f"{op}: The factorization could not be completed because the input is not positive-definite.")
 
 
-def qr(input, mode="reduced"):
-    d = _lapack_dtype(input)
-    m, n = input.shape[-2], input.shape[-1]
-    k = min(m, n)
-    qs = (m, m) if mode == "complete" else (m, k)
-    rs = (m, n) if mode == "complete" else (k, n)
-    q, r = extern("qr", (mode,), lambda a: tuple(x.astype(a.dtype) for x in np.linalg.qr(a.astype(np.float64), mode=mode)),
-                  [input], [(d, tuple(input.shape[:-2]) + qs), (d, tuple(input.shape[:-2]) + rs)])
-    return namedtuple("qr", ["Q", "R"])(q, r)
+def _cholesky(input, upper=False, op="linalg.cholesky"):
+    x = _lapack_input(input, op, kernel="cholesky_cpu")
+    (r,) = extern("cholesky", (bool(upper), op), _np_cholesky(op, upper), [x], [(x.dtype, tuple(x.shape))])
+    return r
 
 
-def cholesky(input, upper=False):
-    d = _lapack_dtype(input)
+def cholesky(input, upper=False, *, out=None):
+    _deprecated("tjit.cholesky is deprecated in favor of tjit.linalg.cholesky and will be removed in a future "
+                "release.\nU = tjit.cholesky(A, upper=True) should be replaced with U = tjit.linalg.cholesky(A).mH")
+    _lapack_input(input, "cholesky", kernel="cholesky_cpu", ints_unimplemented=True)
+    return write_out(_cholesky(input, upper, "cholesky"), out)
 
+
+def _np_pinv(atol, rtol):
+    """Pseudo-inverse by SVD, dropping singular values below max(atol, rtol * largest)."""
     def fn(a):
-        L = np.linalg.cholesky(a.astype(np.float64))
-        return ((np.swapaxes(L, -1, -2) if upper else L).astype(a.dtype),)
-    (r,) = extern("cholesky", (upper,), fn, [input], [(d, tuple(input.shape))])
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        smax = s.max(-1, keepdims=True, initial=0.0)
+        r = (np.finfo(a.dtype).eps * max(a.shape[-2:])) if rtol is None and not atol else (rtol or 0.0)
+        keep = s > np.maximum(atol or 0.0, r * smax)
+        inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(a.dtype)
+        return (np.swapaxes(vh, -1, -2) * inv[..., None, :] @ np.swapaxes(u, -1, -2),)
+    return fn
+
+
+def _pinv(input, atol=None, rtol=None):
+    if input.ndim < 2 or input.dtype not in (dt.float32, dt.float64):
+        raise RuntimeError(f"linalg.pinv({torch_name(input.dtype)}{list(input.shape)}): expected a tensor with 2 or more "
+                           "dimensions of float, double, cfloat or cdouble types")
+    x = input
+    shape = tuple(x.shape[:-2]) + (x.shape[-1], x.shape[-2])
+    (r,) = extern("pinv", (atol, rtol), _np_pinv(atol, rtol), [x], [(x.dtype, shape)])
     return r
 
 
 def pinverse(input, rcond=1e-15):
-    d = _lapack_dtype(input)
-    shape = tuple(input.shape[:-2]) + (input.shape[-1], input.shape[-2])
-    (r,) = extern("pinv", (rcond,), lambda a: (np.linalg.pinv(a.astype(np.float64), rcond=rcond).astype(a.dtype),),
-                  [input], [(d, shape)])
-    return r
+    return _pinv(input, rtol=rcond)
 
 
-def matrix_power(input, n):
-    if n == 0:
-        from .creation import eye
-        return expand_to(eye(input.shape[-1], dtype=input.dtype), tuple(input.shape))
-    if n < 0:
-        input, n = inverse(input), -n
-    out = None
-    base = input
-    while n:
-        if n & 1:
-            out = base if out is None else matmul(out, base)
-        n >>= 1
-        if n:
-            base = matmul(base, base)
-    return out
-
-
-def trace(input):
-    if input.ndim != 2:
-        raise RuntimeError("trace: expected a matrix")
-    return sum_(S.diagonal(input))
-
-
-def diag(input, diagonal=0):
-    if input.ndim == 1:
-        n = input.shape[0] + abs(diagonal)
-        from .creation import zeros
-        base = zeros(n, n, dtype=input.dtype)
-        out = Tensor._from_node(base._node)
-        S.diagonal(out, diagonal)._assign(input)
-        return out
-    if input.ndim == 2:
-        return S.diagonal(input, diagonal).clone()
-    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
-
-
-def diag_embed(input, offset=0, dim1=-2, dim2=-1):
-    n = input.shape[-1] + abs(offset)
-    from .creation import zeros
-    out = zeros(tuple(input.shape[:-1]) + (n, n), dtype=input.dtype)
-    S.diagonal(out, offset, dim1, dim2)._assign(input)
-    return out
+def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Tensor:
+    """torch.linalg.matrix_norm: 'fro', 'nuc', +-1 / +-inf (max/min absolute column / row
+    sums) and +-2 (largest / smallest singular value) over the two dims in `dim`."""
+    x = A.to(dtype) if dtype is not None else A
+    _lapack_shape(x, "linalg.matrix_norm", square=False)
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{torch_name(x.dtype)}")
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dims)}")
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, INF, -INF):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if ord == "fro":
+        return _vector_norm(x, 2, dims, keepdim)
+    r, c = (normalize_dim(d, x.ndim, "linalg.matrix_norm") for d in dims)
+    if ord in ("nuc", 2, -2):
+        _lapack_input(x, "linalg.matrix_norm", square=False)
+        s = _svdvals(S.movedim(x, (r, c), (-2, -1)))
+        v = sum_(s, -1) if ord == "nuc" else reduce(s, ReduceOp.MAX if ord == 2 else ReduceOp.MIN, (s.ndim - 1,))
+        if keepdim:
+            for d in sorted((r, c)):
+                v = S.unsqueeze(v, d)
+        return v
+    along, across = (r, c) if abs(ord) == 1 else (c, r)
+    sums = reduce(abs(x), ReduceOp.SUM, (along,), True)
+    v = reduce(sums, ReduceOp.MAX if ord > 0 else ReduceOp.MIN, (across,), True)
+    return v if keepdim else reshape(v, tuple(s for i, s in enumerate(x.shape) if i not in (r, c)))

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from tjit.ir import dtype as dt
 
-from .._prim import cast, to_tensor
+from .._prim import cast, inplace, to_tensor
 from .._tensor import Tensor
-from . import creation, indexing, linalg, pointwise as P, reduction as R, shape as S
+from . import creation, indexing, linalg, pointwise as P, reduction as R, shape as S, subscript
 
 # functions whose first argument is the tensor: torch.f(x, ...) == x.f(...)
 _METHOD_MODULES = (P, R, S, linalg, indexing)
-_SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
-         "broadcast_tensors", "extern", "reduce", "slice_dim", "scatter_positions", "getitem", "setitem",
+_SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack",
+         "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_tensors", "extern", "reduce", "slice_dim",
          "einsum", "chain_matmul", "multi_dot", "index_put_", "tensordot", "eig", "nonzero", "argwhere"}
 
 # in-place forms: x.add_(y) == x._assign(x.add(y))
@@ -28,7 +28,8 @@ _INPLACE = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "fmod", "
 
 def _inplace(name, fn):
     def method(self, *args, **kwargs):
-        return self._assign(fn(self, *args, **kwargs))
+        S.check_no_partial_overlap(self, args + tuple(kwargs.values()))
+        return inplace(self, fn, args, kwargs, name + "_")
     method.__name__ = name + "_"
     return method
 
@@ -76,7 +77,13 @@ _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", 
 
 
 def _rsub(self, other):
-    return P.sub(other, self) if isinstance(other, Tensor) else P.add(P.neg(self), other)
+    return P.sub(other, self)
+
+
+def _invert(self):
+    if self.dtype.kind == "f":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return P.bitwise_not(self)
 
 
 def _full_scalar(x, ref):
@@ -90,8 +97,9 @@ def _rpow(self, other):
 
 
 def _fill(self, value):
-    v = value.item() if isinstance(value, Tensor) else value
-    return self._assign(to_tensor(v, self.dtype).expand(tuple(self.shape)) if self.ndim else to_tensor(v, self.dtype))
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
+    return self._assign(to_tensor(value, self.dtype), overlap_ok=True)
 
 
 def _zero(self):
@@ -99,21 +107,13 @@ def _zero(self):
 
 
 def _copy_(self, src, non_blocking=False):
+    S.check_no_partial_overlap(self, (src,))
     return self._assign(src)
 
 
 def _detach(self):
-    out = Tensor._from_node(self._node)
-    out._base = self._base if self._base is not None else self
-    out._view_meta = (tuple(self.shape), self.stride(), self.storage_offset())
-    out._base_version = out._base._version
-    return out
-
-
-def _detach_(self):
-    self.grad_fn = None
-    self.requires_grad_flag = False
-    return self
+    """A view of the same storage with no history: in-place writes show in both."""
+    return S._as_view(Tensor._from_node(self._node), self, (tuple(self.shape), self.stride(), self.storage_offset()))
 
 
 def _random_(self, low=0, high=None, *, generator=None):
@@ -171,15 +171,13 @@ def bind() -> None:
     T.zero_ = _zero
     T.copy_ = _copy_
     T.detach = _detach
-    T.detach_ = _detach_
     T.random_ = _random_
     T.uniform_ = _uniform_
     T.normal_ = _normal_
     T.bernoulli_ = _bernoulli_
     T.exponential_ = _exponential_
     T.bernoulli = lambda self, p=None, *, generator=None: creation.bernoulli(self, p, generator=generator)
-    T.index_put_ = lambda self, indices, values, accumulate=False: indexing.index_put_(
-        self, [(d, t) for d, t in enumerate(indices) if t is not None], to_tensor(values, self.dtype), accumulate)
+    T.index_put_ = indexing.index_put_
     T.new_zeros = _new(creation.zeros)
     T.new_ones = _new(creation.ones)
     T.new_empty = _new(creation.empty)
@@ -201,8 +199,8 @@ def bind() -> None:
     T.flatten = S.flatten
     T.sum_to_size = lambda self, *size: _sum_to_size(self, size)
     # operators
-    T.__getitem__ = indexing.getitem
-    T.__setitem__ = indexing.setitem
+    T.__getitem__ = subscript.getitem
+    T.__setitem__ = subscript.setitem
     T.__add__ = lambda a, b: P.add(a, b)
     T.__radd__ = lambda a, b: P.add(a, b)
     T.__iadd__ = lambda a, b: a.add_(b)
@@ -227,18 +225,18 @@ def bind() -> None:
     T.__matmul__ = lambda a, b: linalg.matmul(a, b)
     T.__rmatmul__ = lambda a, b: linalg.matmul(b, a)
     T.__neg__ = lambda a: P.neg(a)
-    T.__pos__ = lambda a: a
+    T.__pos__ = P.positive
     T.__abs__ = lambda a: P.abs(a)
-    T.__invert__ = lambda a: P.bitwise_not(a)
-    T.__and__ = lambda a, b: P.bitwise_and(a, b) if a.dtype is not dt.bool_ or not _is_bool(b) else P.logical_and(a, b)
+    T.__invert__ = _invert
+    T.__and__ = lambda a, b: P.bitwise_and(a, b)
     T.__rand__ = lambda a, b: T.__and__(a, b)
-    T.__iand__ = lambda a, b: a._assign(T.__and__(a, b))
-    T.__or__ = lambda a, b: P.bitwise_or(a, b) if a.dtype is not dt.bool_ or not _is_bool(b) else P.logical_or(a, b)
+    T.__iand__ = lambda a, b: a.bitwise_and_(b)
+    T.__or__ = lambda a, b: P.bitwise_or(a, b)
     T.__ror__ = lambda a, b: T.__or__(a, b)
-    T.__ior__ = lambda a, b: a._assign(T.__or__(a, b))
-    T.__xor__ = lambda a, b: P.bitwise_xor(a, b) if a.dtype is not dt.bool_ or not _is_bool(b) else P.logical_xor(a, b)
+    T.__ior__ = lambda a, b: a.bitwise_or_(b)
+    T.__xor__ = lambda a, b: P.bitwise_xor(a, b)
     T.__rxor__ = lambda a, b: T.__xor__(a, b)
-    T.__ixor__ = lambda a, b: a._assign(T.__xor__(a, b))
+    T.__ixor__ = lambda a, b: a.bitwise_xor_(b)
     T.__eq__ = lambda a, b: P.eq(a, b) if isinstance(b, (Tensor, int, float, bool)) else False
     T.__ne__ = lambda a, b: P.ne(a, b) if isinstance(b, (Tensor, int, float, bool)) else True
     T.__lt__ = lambda a, b: P.lt(a, b)
@@ -247,10 +245,6 @@ def bind() -> None:
     T.__ge__ = lambda a, b: P.ge(a, b)
     T.__contains__ = lambda a, b: bool(R.any(P.eq(a, b)).item())
     T.__hash__ = object.__hash__
-
-
-def _is_bool(b) -> bool:
-    return isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype is dt.bool_)
 
 
 def _sum_to_size(x, size):

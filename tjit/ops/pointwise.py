@@ -1,60 +1,90 @@
-"""Elementwise math, comparison and logical ops, with torch's promotion and `out=`."""
+"""Elementwise math, comparison and logical ops, with torch's promotion, dtype support,
+argument checks and `out=`.  Ops without a primitive of their own are written in
+primitives here (they fuse into one kernel), following torch's CPU formulas where those
+decide special values (floor division, lerp, round with decimals)."""
 from __future__ import annotations
 
+import builtins
 import math
+import warnings
 from numbers import Number
 
 from tjit.ir import dtype as dt
 from tjit.ir.ops import Op
 
-from .. import state
-from .._prim import apply, broadcast_shapes, cast, const, elementwise, expand_to, float_dtype_of, result_type, to_tensor
+from .._prim import (apply, broadcast_shapes, cast, const, elementwise, expand_to, expect_operand, expect_tensor,
+                     float_dtype_of, result_type, to_tensor, torch_name, unsupported, write_out)
 from .._tensor import Tensor
+from .creation import clone
+
+# other op modules use these two names
+_out = write_out
+_tname = torch_name
+
+_FLOAT_ONLY = "f"
+_NO_BOOL = "fiu"
 
 
-def _out(result: Tensor, out):
-    if out is None:
-        return result
-    if not isinstance(out, Tensor):
-        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
-    if tuple(out.shape) != tuple(result.shape):
-        out._node = cast(result, out.dtype)._node
-        out._base, out._view_meta = None, None
-        out._version += 1
-        return out
-    if dt.category(result.dtype) > dt.category(out.dtype):
-        raise RuntimeError(f"result type {_tname(result.dtype)} can't be cast to the desired output type "
-                           f"{_tname(out.dtype)}")
-    return out._assign(result)
+def _require(kernel: str, d: dt.DType, kinds: str) -> None:
+    """Raise torch's NotImplementedError when its kernel has no version for `d`."""
+    if d.kind not in kinds:
+        raise unsupported(kernel, d)
 
 
-def _tname(d: dt.DType) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[d.name]
+def _binary_args(op: str, input, other, input_number: bool = False) -> None:
+    """torch's overloads: (Tensor, Tensor) and (Tensor, Scalar); a few also (Scalar, Tensor)."""
+    if input_number and not isinstance(input, Tensor):
+        expect_operand(input, op, "input", 1)
+        expect_tensor(other, op, "other", 2)
+    else:
+        expect_tensor(input, op, "input", 1)
+        expect_operand(other, op, "other", 2)
 
 
-def _check_tensor(x, op):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+def _both_tensors(op: str, input, other) -> None:
+    expect_tensor(input, op, "input", 1)
+    expect_tensor(other, op, "other", 2)
 
 
-# -- arithmetic --------------------------------------------------------------------------
+# -- add / sub / mul -----------------------------------------------------------------------
+def _check_alpha(alpha, common: dt.DType) -> None:
+    if isinstance(alpha, bool) and common is not dt.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if common.kind != "f" and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _scaled(other, alpha, common: dt.DType):
+    """alpha * other in the common dtype (alpha never takes part in type promotion)."""
+    if alpha == 1 and not isinstance(alpha, bool):
+        return other
+    return mul(cast(to_tensor(other, common), common), const(alpha, common))
+
+
 def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
-        other = mul(other, alpha)
-    if isinstance(input, Tensor) and input.dtype is dt.bool_ and isinstance(other, Tensor) and other.dtype is dt.bool_:
-        return _out(elementwise(Op.OR, input, other, name="add"), out)
-    return _out(elementwise(Op.ADD, input, other, name="add"), out)
+    if isinstance(input, Tensor) or isinstance(other, Tensor):
+        _binary_args("add", input, other, input_number=True)
+    common = result_type(input, other)
+    _check_alpha(alpha, common)
+    return write_out(elementwise(Op.ADD, input, _scaled(other, alpha, common), compute_dtype=common, name="add"), out)
+
+
+def _check_bool_sub(input, other) -> None:
+    a, b = (isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is dt.bool_) for x in (input, other))
+    if a and b:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if a or b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if (isinstance(input, Tensor) and input.dtype is dt.bool_) or (isinstance(other, Tensor) and other.dtype is dt.bool_ and
-                                                                 result_type(input, other) is dt.bool_):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
-                           "invert a mask, use the `~` or `logical_not()` operator instead.")
-    if alpha != 1:
-        other = mul(other, alpha)
-    return _out(elementwise(Op.SUB, input, other, name="sub"), out)
+    _binary_args("sub", input, other, input_number=True)
+    _check_bool_sub(input, other)
+    common = result_type(input, other)
+    _check_alpha(alpha, common)
+    return write_out(elementwise(Op.SUB, input, _scaled(other, alpha, common), compute_dtype=common, name="sub"), out)
 
 
 subtract = sub
@@ -65,25 +95,50 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
-    return _out(elementwise(Op.MUL, input, other, name="mul"), out)
+    _binary_args("mul", input, other, input_number=True)
+    return write_out(elementwise(Op.MUL, input, other, name="mul"), out)
 
 
 multiply = mul
 
 
+# -- division family -------------------------------------------------------------------------
+def _check_int_divisor(other, common: dt.DType) -> None:
+    """Integer division by zero is an error in torch (its kernels check the data); so it is
+    here, which realizes the divisor."""
+    if common.kind == "f":
+        return
+    if isinstance(other, Tensor):
+        from .reduction import any as any_
+        zero = bool(any_(eq(other, 0)).item()) if other.numel() else False
+    else:
+        zero = other == 0
+    if zero:
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _prepare(op: str, input, other, kernel: str, input_number: bool = False):
+    """Checks shared by the division family: argument types, bool, integer zero divisors."""
+    _binary_args(op, input, other, input_number)
+    common = result_type(input, other)
+    _require(kernel, common, _NO_BOOL)
+    _check_int_divisor(other, common)
+    return common
+
+
 def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is None:
+        _binary_args("div", input, other, input_number=True)
         d = float_dtype_of(input, other)
-        return _out(elementwise(Op.DIV, input, other, compute_dtype=d, name="div"), out)
-    common = result_type(input, other)
+        return write_out(elementwise(Op.DIV, input, other, compute_dtype=d, name="div"), out)
     if rounding_mode == "trunc":
-        if common.kind == "f":
-            return _out(trunc(elementwise(Op.DIV, input, other, name="div")), out)
-        _check_int_zero(other)
-        return _out(elementwise(Op.DIV, input, other, name="div"), out)
+        common = _prepare("div", input, other, "div_trunc_cpu", input_number=True)
+        q = elementwise(Op.DIV, input, other, compute_dtype=common, name="div")
+        return write_out(_trunc(q) if common.kind == "f" else q, out)
     if rounding_mode == "floor":
         return floor_divide(input, other, out=out)
-    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                       f"'{rounding_mode}'")
 
 
 divide = div
@@ -93,85 +148,114 @@ def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
 
-def _check_int_zero(other):
-    if isinstance(other, Number) and not isinstance(other, float) and other == 0:
-        raise RuntimeError("ZeroDivisionError")
+def _floor_div_float(a: Tensor, b: Tensor) -> Tensor:
+    """torch's div_floor_floating: Python's // computed from fmod so that the quotient is
+    the exact floor even where a / b rounds up to an integer."""
+    q = a / b
+    mod = apply(Op.FMOD, [a, b], a.dtype, a.shape)
+    d = (a - mod) / b
+    d = where((mod != 0) & ((b < 0) != (mod < 0)), d - 1, d)
+    fl = _floor(d)
+    fl = where(d - fl > 0.5, fl + 1, fl)
+    res = where(d != 0, fl, where(signbit(q), const(-0.0, a.dtype), const(0.0, a.dtype)))
+    return where(b == 0, q, res)
 
 
 def floor_divide(input, other, *, out=None):
-    common = result_type(input, other)
+    common = _prepare("floor_divide", input, other, "div_floor_cpu", input_number=True)
     if common.kind != "f":
-        _check_int_zero(other)
-    return _out(elementwise(Op.IDIV, input, other, name="floor_divide"), out)
+        return write_out(elementwise(Op.IDIV, input, other, compute_dtype=common, name="floor_divide"), out)
+    a, b = _broadcast_cast(common, "floor_divide", input, other)
+    return write_out(_floor_div_float(a, b), out)
+
+
+def _broadcast_cast(common: dt.DType, name: str, *args):
+    """The arguments as tensors of `common`, broadcast to one shape."""
+    ts = [cast(to_tensor(x, common), common) for x in args]
+    shape = broadcast_shapes(*(t.shape for t in ts), op=name)
+    return [expand_to(t, shape) for t in ts]
 
 
 def fmod(input, other, *, out=None):
-    if result_type(input, other).kind != "f":
-        _check_int_zero(other)
-    return _out(elementwise(Op.FMOD, input, other, name="fmod"), out)
+    _prepare("fmod", input, other, "fmod_cpu")
+    return write_out(elementwise(Op.FMOD, input, other, name="fmod"), out)
 
 
 def remainder(input, other, *, out=None):
-    """Python-style modulo: the result has the divisor's sign."""
-    common = result_type(input, other)
-    if common.kind != "f":
-        _check_int_zero(other)
-    r = elementwise(Op.FMOD, input, other, name="remainder")
-    o = to_tensor(other, common)
-    fix = (r != 0) & ((r < 0) != (o < 0))
-    return _out(where(fix, r + o, r), out)
+    """Python's modulo: the result takes the divisor's sign."""
+    common = _prepare("remainder", input, other, "remainder_cpu", input_number=True)
+    a, b = _broadcast_cast(common, "remainder", input, other)
+    r = apply(Op.FMOD, [a, b], common, a.shape)
+    return write_out(where((r != 0) & ((r < 0) != (b < 0)), r + b, r), out)
 
 
+# -- unary -------------------------------------------------------------------------------------
 def neg(input, *, out=None):
+    expect_tensor(input, "neg")
     if input.dtype is dt.bool_:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
-    return _out(apply(Op.NEG, [input], input.dtype, input.shape), out)
+    return write_out(apply(Op.NEG, [input], input.dtype, input.shape), out, same_dtype=True)
 
 
 negative = neg
 
 
 def positive(input):
+    expect_tensor(input, "positive")
+    if input.dtype is dt.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
-def _unary(op: Op, name: str, float_only: bool = True):
+def _float_unary(op: Op, name: str):
+    """exp, sin, ...: integer and bool inputs compute in the default float type."""
     def fn(input, *, out=None):
-        _check_tensor(input, name)
-        d = float_dtype_of(input) if float_only else input.dtype
-        return _out(apply(op, [cast(input, d)], d, input.shape), out)
-    fn.__name__ = name
-    fn.__doc__ = f"Elementwise {name} (torch.{name})."
+        expect_tensor(input, name)
+        d = float_dtype_of(input)
+        return write_out(apply(op, [cast(input, d)], d, input.shape), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} (torch.{name}); integer inputs give the default float type."
     return fn
 
 
-exp = _unary(Op.EXP, "exp")
-expm1 = _unary(Op.EXPM1, "expm1")
-log = _unary(Op.LOG, "log")
-log1p = _unary(Op.LOG1P, "log1p")
-sqrt = _unary(Op.SQRT, "sqrt")
-rsqrt = _unary(Op.RSQRT, "rsqrt")
-sin = _unary(Op.SIN, "sin")
-cos = _unary(Op.COS, "cos")
-tan = _unary(Op.TAN, "tan")
-tanh = _unary(Op.TANH, "tanh")
-asin = _unary(Op.ASIN, "asin")
-acos = _unary(Op.ACOS, "acos")
-atan = _unary(Op.ATAN, "atan")
-erf = _unary(Op.ERF, "erf")
-sigmoid = _unary(Op.SIGMOID, "sigmoid")
-reciprocal = _unary(Op.RECIP, "reciprocal")
+exp = _float_unary(Op.EXP, "exp")
+expm1 = _float_unary(Op.EXPM1, "expm1")
+log = _float_unary(Op.LOG, "log")
+log1p = _float_unary(Op.LOG1P, "log1p")
+sqrt = _float_unary(Op.SQRT, "sqrt")
+rsqrt = _float_unary(Op.RSQRT, "rsqrt")
+sin = _float_unary(Op.SIN, "sin")
+cos = _float_unary(Op.COS, "cos")
+tan = _float_unary(Op.TAN, "tan")
+tanh = _float_unary(Op.TANH, "tanh")
+asin = _float_unary(Op.ASIN, "asin")
+acos = _float_unary(Op.ACOS, "acos")
+atan = _float_unary(Op.ATAN, "atan")
+erf = _float_unary(Op.ERF, "erf")
+sigmoid = _float_unary(Op.SIGMOID, "sigmoid")
+reciprocal = _float_unary(Op.RECIP, "reciprocal")
 arcsin, arccos, arctan = asin, acos, atan
 
 
+def _floor(x):
+    return apply(Op.FLOOR, [x], x.dtype, x.shape)
+
+
+def _trunc(x):
+    return apply(Op.TRUNC, [x], x.dtype, x.shape)
+
+
 def _rounding(op: Op, name: str):
+    """floor/ceil/trunc: identity (a copy) on integers, not defined for bool."""
     def fn(input, *, out=None):
-        _check_tensor(input, name)
+        expect_tensor(input, name)
+        _require(f"{name}_vml_cpu", input.dtype, _NO_BOOL)
         if input.dtype.kind != "f":
-            return _out(input, out)
-        return _out(apply(op, [input], input.dtype, input.shape), out)
-    fn.__name__ = name
+            return write_out(clone(input), out, same_dtype=True)
+        return write_out(apply(op, [input], input.dtype, input.shape), out, same_dtype=True)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} (torch.{name})."
     return fn
 
 
@@ -181,34 +265,50 @@ trunc = _rounding(Op.TRUNC, "trunc")
 fix = trunc
 
 
-def round(input, *, decimals=0, out=None):
-    if input.dtype.kind != "f":
-        return _out(input, out)
-    if decimals == 0:
-        return _out(apply(Op.ROUND, [input], input.dtype, input.shape), out)
-    scale = 10.0 ** decimals
-    return _out(apply(Op.ROUND, [input * scale], input.dtype, input.shape) / scale, out)
+def round(input, *, decimals=None, out=None):
+    """Round half to even; with `decimals`, torch's formula: round(x * 10^d) / 10^d, or
+    round(x / 10^-d) * 10^-d for negative d (the scale is a value of the input's type)."""
+    expect_tensor(input, "round")
+    if decimals is not None and (not isinstance(decimals, int) or isinstance(decimals, bool)):
+        raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    if decimals is None:
+        _require("round_vml_cpu", input.dtype, _NO_BOOL)
+        if input.dtype.kind != "f":
+            return write_out(clone(input), out, same_dtype=True)
+    _require("round_vml_cpu" if not decimals else "round_cpu", input.dtype, _FLOAT_ONLY)
+    if not decimals:
+        return write_out(apply(Op.ROUND, [input], input.dtype, input.shape), out, same_dtype=True)
+    scale = const(10.0 ** builtins.abs(decimals), input.dtype)
+    if decimals > 0:
+        res = apply(Op.ROUND, [input * scale], input.dtype, input.shape) / scale
+    else:
+        res = apply(Op.ROUND, [input / scale], input.dtype, input.shape) * scale
+    return write_out(res, out, same_dtype=True)
 
 
 def frac(input, *, out=None):
-    return _out(input - trunc(input), out)
+    expect_tensor(input, "frac")
+    _require("frac_cpu", input.dtype, _FLOAT_ONLY)
+    return write_out(input - _trunc(input), out, same_dtype=True)
 
 
 def abs(input, *, out=None):
-    _check_tensor(input, "abs")
-    if input.dtype is dt.bool_:
-        return _out(input, out)
-    return _out(apply(Op.ABS, [input], input.dtype, input.shape), out)
+    expect_tensor(input, "abs")
+    _require("abs_cpu", input.dtype, _NO_BOOL)
+    return write_out(apply(Op.ABS, [input], input.dtype, input.shape), out, same_dtype=True)
 
 
 absolute = abs
 
 
 def sign(input, *, out=None):
+    """-1, 0 or 1 (0 for NaN, as torch's (0 < x) - (x < 0))."""
+    expect_tensor(input, "sign")
     if input.dtype is dt.bool_:
-        return _out(input, out)
+        return write_out(clone(input), out, same_dtype=True)
     one, zero = const(1, input.dtype), const(0, input.dtype)
-    return _out(where(input > 0, one, where(input < 0, -one if input.dtype.kind != "u" else zero, zero * input)), out)
+    minus = const(-1, input.dtype)
+    return write_out(where(input > 0, one, where(input < 0, minus, zero)), out, same_dtype=True)
 
 
 def sgn(input, *, out=None):
@@ -216,148 +316,261 @@ def sgn(input, *, out=None):
 
 
 def signbit(input, *, out=None):
-    x = cast(input, float_dtype_of(input)) if input.dtype.kind != "f" else input
-    return _out((x < 0) | ((x == 0) & ((1.0 / x) < 0)), out)
+    expect_tensor(input, "signbit")
+    if out is not None and out.dtype is not dt.bool_:
+        raise RuntimeError("signbit does not support non-boolean outputs.")
+    x = input if input.dtype.kind == "f" else cast(input, dt.float32)
+    return write_out((x < 0) | ((x == 0) & ((1.0 / x) < 0)), out)
 
 
 def square(input, *, out=None):
-    return _out(mul(input, input), out)
+    return pow(input, 2, out=out)
+
+
+def _as_float(input, name: str):
+    expect_tensor(input, name)
+    return cast(input, float_dtype_of(input))
 
 
 def sinh(input, *, out=None):
-    x = cast(input, float_dtype_of(input))
-    return _out((exp(x) - exp(-x)) * 0.5, out)
+    """(expm1(x) - expm1(-x)) / 2: no cancellation near 0."""
+    x = _as_float(input, "sinh")
+    return write_out((expm1(x) - expm1(-x)) * 0.5, out)
 
 
 def cosh(input, *, out=None):
-    x = cast(input, float_dtype_of(input))
-    return _out((exp(x) + exp(-x)) * 0.5, out)
+    x = _as_float(input, "cosh")
+    return write_out((exp(x) + exp(-x)) * 0.5, out)
 
 
 def log2(input, *, out=None):
-    return _out(log(input) * (1.0 / math.log(2.0)), out)
+    return write_out(log(_as_float(input, "log2")) * (1.0 / math.log(2.0)), out)
 
 
 def log10(input, *, out=None):
-    return _out(log(input) * (1.0 / math.log(10.0)), out)
+    return write_out(log(_as_float(input, "log10")) * (1.0 / math.log(10.0)), out)
 
 
 def exp2(input, *, out=None):
-    return _out(exp(cast(input, float_dtype_of(input)) * math.log(2.0)), out)
+    return write_out(exp(_as_float(input, "exp2") * math.log(2.0)), out)
+
+
+# -- pow -----------------------------------------------------------------------------------------
+# scalar exponents torch's CPU kernel computes without pow(), so results match bit for bit
+_POW_SHORTCUTS = {
+    2: lambda x: x * x, 3: lambda x: x * x * x, 0.5: lambda x: sqrt(x), -0.5: lambda x: rsqrt(x),
+    -1: lambda x: reciprocal(x), -2: lambda x: reciprocal(x * x),
+}
 
 
 def pow(input, exponent, *, out=None):
-    if isinstance(input, Number) and not isinstance(exponent, Tensor):
-        raise TypeError("pow(): at least one argument must be a Tensor")
+    if not isinstance(input, Tensor):
+        expect_operand(input, "pow", "self", 1)
+        expect_tensor(exponent, "pow", "exponent", 2)
+    else:
+        expect_operand(exponent, "pow", "exponent", 2)
     common = result_type(input, exponent)
-    if common.kind in "iu" and isinstance(exponent, Number) and exponent < 0:
+    if isinstance(exponent, Number):
+        return write_out(_pow_scalar(cast(input, common), exponent), out)
+    _require("pow", common, _NO_BOOL)
+    a, b = _broadcast_cast(common, "pow", input, exponent)
+    if common.kind == "f":
+        return write_out(apply(Op.POW, [a, b], common, a.shape), out)
+    return write_out(_int_pow(a, b), out)
+
+
+def _pow_scalar(x: Tensor, exponent) -> Tensor:
+    if x.dtype.kind != "f" and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if isinstance(exponent, Number) and not isinstance(exponent, bool):
-        if exponent == 2:
-            return _out(mul(cast(input, common), cast(input, common)), out)
-        if exponent == 1:
-            return _out(cast(to_tensor(input), common), out)
-        if exponent == 0.5 and common.kind == "f":
-            return _out(sqrt(cast(input, common)), out)
-    return _out(elementwise(Op.POW, input, exponent, name="pow"), out)
+    if exponent == 0:
+        return const(1, x.dtype, x.shape)
+    if exponent == 1:
+        return clone(x)
+    _require("pow", x.dtype, _NO_BOOL)
+    shortcut = _POW_SHORTCUTS.get(exponent)
+    if shortcut is not None and (exponent > 0 or x.dtype.kind == "f"):
+        return cast(shortcut(x), x.dtype)
+    e = const(exponent, x.dtype, x.shape)
+    return apply(Op.POW, [x, e], x.dtype, x.shape) if x.dtype.kind == "f" else _int_pow(x, e)
+
+
+def _int_pow(a: Tensor, b: Tensor) -> Tensor:
+    """Integer power; negative exponents give 1 for base 1, +-1 for base -1, else 0 (c10's powi)."""
+    p = apply(Op.POW, [a, b], a.dtype, a.shape)
+    if a.dtype.kind == "u":
+        return p
+    one = const(1, a.dtype)
+    odd = (b & 1) != 0
+    neg_exp = where(a == 1, one, where(a == -1, where(odd, -one, one), const(0, a.dtype)))
+    return where(b < 0, neg_exp, p)
 
 
 def float_power(input, exponent, *, out=None):
-    a = cast(to_tensor(input), dt.float64) if isinstance(input, Tensor) else input
-    b = cast(exponent, dt.float64) if isinstance(exponent, Tensor) else exponent
-    return _out(pow(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else pow(to_tensor(float(a)), b), out)
+    a = cast(input, dt.float64) if isinstance(input, Tensor) else float(input)
+    b = cast(exponent, dt.float64) if isinstance(exponent, Tensor) else float(exponent)
+    return write_out(pow(a, b), out)
 
 
+# -- binary math ---------------------------------------------------------------------------------
 def atan2(input, other, *, out=None):
+    _both_tensors("atan2", input, other)
     d = float_dtype_of(input, other)
-    return _out(elementwise(Op.ATAN2, input, other, compute_dtype=d, name="atan2"), out)
+    return write_out(elementwise(Op.ATAN2, input, other, compute_dtype=d, name="atan2"), out)
 
 
 arctan2 = atan2
 
 
 def maximum(input, other, *, out=None):
-    return _out(elementwise(Op.MAX, input, other, name="maximum"), out)
+    """NaN-propagating elementwise maximum."""
+    _both_tensors("maximum", input, other)
+    return write_out(elementwise(Op.MAX, input, other, name="maximum"), out)
 
 
 def minimum(input, other, *, out=None):
-    return _out(elementwise(Op.MIN, input, other, name="minimum"), out)
+    _both_tensors("minimum", input, other)
+    return write_out(elementwise(Op.MIN, input, other, name="minimum"), out)
 
 
 def fmax(input, other, *, out=None):
-    a, b = to_tensor(input), to_tensor(other)
-    return _out(where(isnan(a), b, where(isnan(b), a, maximum(a, b))), out)
+    """Maximum that ignores a NaN when the other value is a number."""
+    _both_tensors("fmax", input, other)
+    return write_out(where(isnan(input), other, where(isnan(other), input, maximum(input, other))), out)
 
 
 def fmin(input, other, *, out=None):
-    a, b = to_tensor(input), to_tensor(other)
-    return _out(where(isnan(a), b, where(isnan(b), a, minimum(a, b))), out)
+    _both_tensors("fmin", input, other)
+    return write_out(where(isnan(input), other, where(isnan(other), input, minimum(input, other))), out)
 
 
 def clamp(input, min=None, max=None, *, out=None):
+    """min(max(x, lo), hi), NaN-propagating; lo > hi gives hi everywhere, like torch."""
+    expect_tensor(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    x = input
-    d = result_type(*(v for v in (input, min, max) if v is not None))
-    x = cast(x, d)
+    bounds = [b for b in (min, max) if b is not None]
+    for name, b in (("min", min), ("max", max)):
+        if b is not None:
+            expect_operand(b, "clamp", name, 2 if name == "min" else 3)
+    if len({isinstance(b, Tensor) for b in bounds}) > 1:
+        raise TypeError("clamp() received an invalid combination of arguments - got a Tensor and a Number bound; "
+                        "expected both Tensors or both Numbers")
+    d = result_type(input, *bounds)
+    x = cast(input, d)
     if min is not None:
-        x = where(x < min, cast(to_tensor(min, d), d), x) if not isinstance(min, Tensor) else maximum(x, min)
+        x = elementwise(Op.MAX, x, min, compute_dtype=d, name="clamp")
     if max is not None:
-        x = where(x > max, cast(to_tensor(max, d), d), x) if not isinstance(max, Tensor) else minimum(x, max)
-    return _out(x, out)
+        x = elementwise(Op.MIN, x, max, compute_dtype=d, name="clamp")
+    return write_out(x, out, same_dtype=not isinstance(bounds[0], Tensor))
 
 
 clip = clamp
 
 
-def clamp_min(input, min):
-    return clamp(input, min=min)
+def clamp_min(input, min, *, out=None):
+    return clamp(input, min=min, out=out)
 
 
-def clamp_max(input, max):
-    return clamp(input, max=max)
+def clamp_max(input, max, *, out=None):
+    return clamp(input, max=max, out=out)
 
 
-def addcmul(input, tensor1, tensor2, *, value=1, out=None):
-    return _out(input + tensor1 * tensor2 * value if value != 1 else input + tensor1 * tensor2, out)
+def _deprecated_value_overload(name: str, args: tuple, value):
+    """addcmul(input, value, t1, t2): the positional-value form torch still accepts with a warning."""
+    if len(args) == 3 and isinstance(args[0], Number):
+        warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Tensor input, Number value, Tensor tensor1, "
+                      f"Tensor tensor2, *, Tensor out = None)\nConsider using one of the following signatures "
+                      f"instead:\n\t{name}(Tensor input, Tensor tensor1, Tensor tensor2, *, Number value = 1, "
+                      f"Tensor out = None)", UserWarning, stacklevel=3)
+        return args[1], args[2], args[0]
+    if len(args) != 2:
+        raise TypeError(f"{name}() takes 3 positional arguments but {len(args) + 1} were given")
+    return args[0], args[1], value
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    if tensor1.dtype.kind != "f" and tensor2.dtype.kind != "f":
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+def addcmul(input, *args, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
+    t1, t2, value = _deprecated_value_overload("addcmul", args, value)
+    for i, (name, t) in enumerate((("input", input), ("tensor1", t1), ("tensor2", t2))):
+        expect_tensor(t, "addcmul", name, i + 1)
+    d = result_type(input, t1, t2)
+    _require("addcmul_cpu_out", d, _NO_BOOL)
+    return write_out(cast(input, d) + const(value, d) * cast(t1, d) * cast(t2, d), out)
+
+
+def addcdiv(input, *args, value=1, out=None):
+    """input + value * tensor1 / tensor2 (true division; integer operands are an error)."""
+    t1, t2, value = _deprecated_value_overload("addcdiv", args, value)
+    for i, (name, t) in enumerate((("input", input), ("tensor1", t1), ("tensor2", t2))):
+        expect_tensor(t, "addcdiv", name, i + 1)
+    if t1.dtype.kind != "f" and t2.dtype.kind != "f":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
                            "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
                            "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
                            "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
                            "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
                            "for all dtypes.")
-    q = tensor1 / tensor2
-    return _out(input + (q * value if value != 1 else q), out)
+    d = result_type(input, t1, t2)
+    return write_out(cast(input, d) + const(value, d) * cast(t1, d) / cast(t2, d), out)
 
 
 def lerp(input, end, weight, *, out=None):
-    return _out(input + (end - input) * weight, out)
+    """torch's formula: start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w),
+    exact at both ends."""
+    expect_tensor(input, "lerp")
+    expect_tensor(end, "lerp", "end", 2)
+    expect_operand(weight, "lerp", "weight", 3)
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype != input.dtype and not (name == "weight" and t.ndim == 0):
+            raise RuntimeError(f"expected dtype {_c10_name(input.dtype)} for `{name}` but got dtype "
+                               f"{_c10_name(t.dtype)}")
+    _require("lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar", input.dtype, _FLOAT_ONLY)
+    d = input.dtype
+    diff = end - input
+    if not isinstance(weight, Tensor):
+        w = float(weight)
+        res = input + diff * w if builtins.abs(w) < 0.5 else end - diff * (1.0 - w)
+        return write_out(cast(res, d), out)
+    w = cast(weight, d)
+    return write_out(where(abs(w) < 0.5, input + w * diff, end - diff * (1 - w)), out)
+
+
+_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def _c10_name(d: dt.DType) -> str:
+    """The C++ type name some torch messages print ('float', 'long int')."""
+    return _C10_NAMES[d.name]
 
 
 def hypot(input, other, *, out=None):
-    return _out(sqrt(input * input + other * other), out)
+    _both_tensors("hypot", input, other)
+    _require("hypot_cpu", result_type(input, other), _FLOAT_ONLY)
+    return write_out(sqrt(input * input + other * other), out)
 
 
 def logaddexp(input, other, *, out=None):
+    _both_tensors("logaddexp", input, other)
+    _require("logaddexp_cpu", result_type(input, other), _FLOAT_ONLY)
     m = maximum(input, other)
-    return _out(m + log1p(exp(-abs(input - other))), out)
+    return write_out(m + log1p(exp(-abs(input - other))), out)
 
 
 def xlogy(input, other, *, out=None):
     x = to_tensor(input)
-    return _out(where(x == 0, const(0.0, float_dtype_of(input, other)), x * log(to_tensor(other))), out)
+    return write_out(where(x == 0, const(0.0, float_dtype_of(input, other)), x * log(to_tensor(other))), out)
 
 
-# -- comparison --------------------------------------------------------------------------
+# -- comparison --------------------------------------------------------------------------------
 def _compare(op: Op, name: str, swap: bool = False):
     def fn(input, other, *, out=None):
+        _binary_args(name, input, other)
         a, b = (other, input) if swap else (input, other)
-        return _out(elementwise(op, a, b, out_dtype=dt.bool_, name=name), out)
-    fn.__name__ = name
+        return write_out(elementwise(op, a, b, out_dtype=dt.bool_, name=name), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} in the promoted type of both operands; a bool result."
     return fn
 
 
@@ -371,6 +584,8 @@ not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
 def equal(input, other) -> bool:
+    """Same shape and equal values (after promotion); NaN is never equal."""
+    _both_tensors("equal", input, other)
     if tuple(input.shape) != tuple(other.shape):
         return False
     from .reduction import all as all_
@@ -378,32 +593,40 @@ def equal(input, other) -> bool:
 
 
 def isnan(input):
+    expect_tensor(input, "isnan")
     if input.dtype.kind != "f":
         return const(False, dt.bool_, input.shape)
     return ne(input, input)
 
 
 def isinf(input):
+    expect_tensor(input, "isinf")
     if input.dtype.kind != "f":
         return const(False, dt.bool_, input.shape)
     return abs(input) == float("inf")
 
 
 def isposinf(input):
+    expect_tensor(input, "isposinf")
     return input == float("inf") if input.dtype.kind == "f" else const(False, dt.bool_, input.shape)
 
 
 def isneginf(input):
+    expect_tensor(input, "isneginf")
     return input == float("-inf") if input.dtype.kind == "f" else const(False, dt.bool_, input.shape)
 
 
 def isfinite(input):
+    expect_tensor(input, "isfinite")
     if input.dtype.kind != "f":
         return const(True, dt.bool_, input.shape)
     return (input == input) & (abs(input) != float("inf"))
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _both_tensors("isclose", input, other)
+    if input.dtype != other.dtype:
+        raise RuntimeError(f"{torch_name(input.dtype)} did not match {torch_name(other.dtype)}")
     close = abs(input - other) <= atol + rtol * abs(other)
     close = close | (input == other)
     if equal_nan:
@@ -418,31 +641,35 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 # -- logical / bitwise -------------------------------------------------------------------
 def _as_bool(x):
-    return cast(to_tensor(x), dt.bool_)
+    return cast(x, dt.bool_)
 
 
 def logical_not(input, *, out=None):
-    return _out(apply(Op.NOT, [_as_bool(input)], dt.bool_, input.shape), out)
+    expect_tensor(input, "logical_not")
+    return write_out(apply(Op.NOT, [_as_bool(input)], dt.bool_, input.shape), out)
 
 
-def logical_and(input, other, *, out=None):
-    return _out(elementwise(Op.AND, _as_bool(input), _as_bool(other), name="logical_and"), out)
+def _logical(op: Op, name: str):
+    def fn(input, other, *, out=None):
+        _both_tensors(name, input, other)
+        return write_out(elementwise(op, _as_bool(input), _as_bool(other), name=name), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name}: nonzero values are True; a bool result."
+    return fn
 
 
-def logical_or(input, other, *, out=None):
-    return _out(elementwise(Op.OR, _as_bool(input), _as_bool(other), name="logical_or"), out)
-
-
-def logical_xor(input, other, *, out=None):
-    return _out(elementwise(Op.XOR, _as_bool(input), _as_bool(other), name="logical_xor"), out)
+logical_and = _logical(Op.AND, "logical_and")
+logical_or = _logical(Op.OR, "logical_or")
+logical_xor = _logical(Op.XOR, "logical_xor")
 
 
 def _bitwise(op: Op, name: str):
     def fn(input, other, *, out=None):
-        if result_type(input, other).kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
-        return _out(elementwise(op, input, other, name=name), out)
-    fn.__name__ = name
+        _binary_args(name, input, other)
+        _require(f"{name}_cpu", result_type(input, other), "iub")
+        return write_out(elementwise(op, input, other, name=name), out)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name} of integer or bool tensors."
     return fn
 
 
@@ -452,44 +679,79 @@ bitwise_xor = _bitwise(Op.XOR, "bitwise_xor")
 
 
 def bitwise_not(input, *, out=None):
-    if input.dtype.kind == "f":
-        raise RuntimeError("\"bitwise_not_cpu\" not implemented for 'Float'")
+    expect_tensor(input, "bitwise_not")
+    _require("bitwise_not_cpu", input.dtype, "iub")
     if input.dtype is dt.bool_:
-        return logical_not(input, out=out)
-    return _out(elementwise(Op.XOR, input, -1, name="bitwise_not"), out)
+        return write_out(logical_not(input), out, same_dtype=True)
+    return write_out(elementwise(Op.XOR, input, -1, name="bitwise_not"), out, same_dtype=True)
 
 
+# -- selection -----------------------------------------------------------------------------
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         from .indexing import nonzero
         return nonzero(condition, as_tuple=True)
-    cond = to_tensor(condition)
-    if cond.dtype is not dt.bool_:
+    expect_tensor(condition, "where", "condition", 1)
+    if condition.dtype is dt.uint8:
+        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
+                      "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
+        condition = _as_bool(condition)
+    if condition.dtype is not dt.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_tname(cond.dtype)}")
+                           f"{torch_name(condition.dtype)}")
+    expect_operand(input, "where", "input", 2)
+    expect_operand(other, "where", "other", 3)
     d = result_type(input, other)
-    a, b = to_tensor(input, d), to_tensor(other, d)
-    shape = broadcast_shapes(cond.shape, a.shape, b.shape, op="where")
-    ins = [expand_to(cond, shape), expand_to(cast(a, d), shape), expand_to(cast(b, d), shape)]
-    return _out(apply(Op.WHERE, ins, d, shape), out)
+    a, b = (cast(to_tensor(x, d), d) for x in (input, other))
+    shape = broadcast_shapes(condition.shape, a.shape, b.shape, op="where")
+    ins = [expand_to(condition, shape), expand_to(a, shape), expand_to(b, shape)]
+    if out is not None and out.dtype != d:
+        raise RuntimeError(f"Expected out type to be {torch_name(d)} but got {torch_name(out.dtype)}")
+    return write_out(apply(Op.WHERE, ins, d, shape), out)
 
 
 def masked_fill(input, mask, value):
+    expect_tensor(input, "masked_fill")
+    expect_tensor(mask, "masked_fill", "mask", 2)
+    expect_operand(value, "masked_fill", "value", 3)
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
     if mask.dtype is not dt.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {_tname(mask.dtype)}")
-    v = cast(to_tensor(value, input.dtype), input.dtype)
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_c10_name(mask.dtype)}")
+    v = cast(value, input.dtype) if isinstance(value, Tensor) else const(value, input.dtype)
     return where(mask, v, input)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    if input.dtype.kind != "f":
-        return _out(input, out)
-    info = {"float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308, "float16": 65504.0,
-            "bfloat16": 3.3895313892515355e38}[input.dtype.name]
-    x = where(isnan(input), nan, input)
-    x = where(x == float("inf"), info if posinf is None else posinf, x)
-    x = where(x == float("-inf"), -info if neginf is None else neginf, x)
-    return _out(x, out)
+    """NaN -> nan, +inf -> posinf (default: the dtype's largest value), -inf -> neginf."""
+    expect_tensor(input, "nan_to_num")
+    d = input.dtype
+    if out is not None and out.dtype != d:
+        raise RuntimeError(f"nan_to_num: dtype of out: {torch_name(out.dtype)} should be same as input: {torch_name(d)}")
+    if d.kind != "f":
+        return write_out(clone(input), out)
+    big = {"float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308, "float16": 65504.0,
+           "bfloat16": 3.3895313892515355e38}[d.name]
+    pos, neg_ = (big if posinf is None else posinf), (-big if neginf is None else neginf)
+    x = where(isnan(input), const(nan, d), input)
+    x = where(input == float("inf"), const(pos, d), x)
+    return write_out(where(input == float("-inf"), const(neg_, d), x), out)
+
+
+# -- torch.abs_(x) and friends: the functional spelling of the in-place methods -----------------
+def _functional_inplace(name: str):
+    def fn(input, *args, **kwargs):
+        expect_tensor(input, name)
+        return getattr(input, name)(*args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"torch.{name}(x, ...) == x.{name}(...)"
+    return fn
+
+
+FUNCTIONAL_INPLACE = ("abs", "acos", "arccos", "arcsin", "arctan", "asin", "atan", "ceil", "clamp", "clamp_max",
+                      "clamp_min", "clip", "cos", "cosh", "erf", "exp", "exp2", "expm1", "fix", "floor", "frac", "log",
+                      "log10", "log1p", "log2", "nan_to_num", "neg", "negative", "reciprocal", "round", "rsqrt",
+                      "sigmoid", "sin", "sinh", "sqrt", "square", "tan", "tanh", "trunc", "xlogy")
+globals().update({n + "_": _functional_inplace(n + "_") for n in FUNCTIONAL_INPLACE})
