@@ -34,7 +34,7 @@ class Ext(Atom):
     hi: int
 
     def __str__(self):
-        return f"<{self.key}>"
+        return f"gathered[{self.lo}..{self.hi}]"
 
 
 @dataclass(frozen=True)
