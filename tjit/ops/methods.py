@@ -5,7 +5,7 @@ from tjit.ir import dtype as dt
 
 from .._prim import cast, inplace, to_tensor
 from .._tensor import Tensor
-from . import creation, indexing, linalg, pointwise as P, reduction as R, shape as S, subscript
+from . import creation, indexing, linalg, pointwise as P, reduction as R, shape as S, strided, subscript
 
 # functions whose first argument is the tensor: torch.f(x, ...) == x.f(...)
 _METHOD_MODULES = (P, R, S, linalg, indexing)
@@ -28,7 +28,7 @@ _INPLACE = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "fmod", "
 
 def _inplace(name, fn):
     def method(self, *args, **kwargs):
-        S.check_no_partial_overlap(self, args + tuple(kwargs.values()))
+        strided.check_no_partial_overlap(self, args + tuple(kwargs.values()))
         return inplace(self, fn, args, kwargs, name + "_")
     method.__name__ = name + "_"
     return method
@@ -107,13 +107,13 @@ def _zero(self):
 
 
 def _copy_(self, src, non_blocking=False):
-    S.check_no_partial_overlap(self, (src,))
+    strided.check_no_partial_overlap(self, (src,))
     return self._assign(src)
 
 
 def _detach(self):
     """A view of the same storage with no history: in-place writes show in both."""
-    return S._as_view(Tensor._from_node(self._node), self, (tuple(self.shape), self.stride(), self.storage_offset()))
+    return strided.as_view(Tensor._from_node(self._node), self, (tuple(self.shape), self.stride(), self.storage_offset()))
 
 
 def _random_(self, low=0, high=None, *, generator=None):
