@@ -22,7 +22,8 @@ from . import linalg  # noqa: F401
 def _export_ops():
     """torch.<op>: every public function the op modules define."""
     g = globals()
-    for mod in (_ops.creation, _ops.pointwise, _ops.reduction, _ops.shape, _ops.indexing, _ops.linalg):
+    for mod in (_ops.creation, _ops.pointwise, _ops.comparison, _ops.reduction, _ops.shape, _ops.indexing,
+                _ops.linalg):
         for name, fn in vars(mod).items():
             if name.startswith("_") or name in g or not callable(fn) or isinstance(fn, type):
                 continue
