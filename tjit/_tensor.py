@@ -97,6 +97,7 @@ class Tensor:
         self._storage_gen = 0  # advanced by `.data = `: views of the old storage stop following
         self._version = 0
         self._pinned = None
+        self._pinned_node = None
         self.requires_grad_flag = False
         self._grad = None
         self._grad_fn = None
@@ -379,7 +380,7 @@ class Tensor:
             raise TypeError("Got unsupported ScalarType BFloat16")
         owner = self._base if self._base is not None else self
         buf = owner._buffer()
-        owner._pinned = buf  # in-place ops on the base or any of its views now write into `buf`
+        owner._pin(buf)  # in-place ops on the base or any of its views now write into `buf`
         if self._base is None:
             return buf.export(self.shape)
         shape, strides, offset = self._view_meta
@@ -491,17 +492,29 @@ class Tensor:
         self._write_back()
         return self
 
+    def _pin(self, buf) -> None:
+        """From now on this tensor's storage is `buf`, memory a numpy array shares."""
+        self._pinned = buf
+        self._pinned_node = self._node
+
     def _write_back(self):
-        """Tensors sharing memory with numpy arrays see in-place results immediately."""
+        """Tensors sharing memory with numpy arrays see in-place results immediately.  Lazy
+        results that read the old contents keep reading them: the node that stood for the
+        memory is pointed at a snapshot before the memory is overwritten."""
         owner = self._base if self._base is not None else self
         pinned = owner._pinned
         if pinned is None:
             return
         buf = owner._buffer()
         if buf is not pinned:
+            old = owner._pinned_node
+            snapshot = Buffer(pinned.numel, pinned.array.dtype)
+            snapshot.array[...] = pinned.array
+            old.buffer = snapshot
             pinned.array[...] = buf.array
             # a new Buffer object on the same memory: graph nodes are interned by their buffer,
             # so results computed from the old contents must not be found again
             shared = Buffer(pinned.numel, pinned.array.dtype, pinned.export((pinned.numel,)))
             owner._node = engine.buffer_node(shared, owner.dtype, tuple(owner.shape))
+            owner._pinned_node = owner._node
             owner._version += 1

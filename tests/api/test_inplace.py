@@ -231,3 +231,21 @@ def test_other_writes_scatter(view):
     view(x).fill_(-1)
     assert any("scatter" in k.name for k in tjit.debug.schedule(x).kernels)
     check_op(lambda y: (view(y).fill_(-1), y)[1], None, make((4, 5)))
+
+
+def test_inplace_on_numpy_shared_tensor_keeps_pending_results():
+    """A lazy result computed from the old value must not see the in-place update."""
+    x = tjit.tensor([1.0, 2.0])
+    arr = x.numpy()
+    y = x * 2
+    x.add_(1)
+    assert y.tolist() == [2.0, 4.0] and arr.tolist() == [2.0, 3.0]
+
+
+def test_numpy_of_a_copy_does_not_alias_the_source():
+    b = tjit.tensor([1.0, 2.0])
+    c = tjit.zeros(2)
+    c.copy_(b)
+    cn = c.numpy()
+    c.add_(1)
+    assert b.tolist() == [1.0, 2.0] and cn.tolist() == [2.0, 3.0]

@@ -171,13 +171,13 @@ def from_numpy(arr: np.ndarray) -> Tensor:
                          "copy of your array  with array.copy().) ")
     if arr.flags.c_contiguous:
         t = Tensor._from_node(engine.buffer_node(Buffer.wrap(arr), d, arr.shape))
-        t._pinned = t._node.arg
+        t._pin(t._node.arg)
         return t
     # a strided array: the buffer spans its memory, the tensor is a strided view of it
     span = sum((n - 1) * s for n, s in zip(arr.shape, arr.strides)) // arr.itemsize + 1
     flat = np.lib.stride_tricks.as_strided(arr, shape=(span,), strides=(arr.itemsize,))
     base = Tensor._from_node(engine.buffer_node(Buffer(span, arr.dtype, flat), d, (span,)))
-    base._pinned = base._node.arg
+    base._pin(base._node.arg)
     return base.as_strided(arr.shape, tuple(s // arr.itemsize for s in arr.strides), 0)
 
 
@@ -205,6 +205,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
     size = _shape_arg(size, "full")
     fill_value = _scalar(fill_value)
     d = _dtype_for_out(dtype, out) or _infer_dtype(fill_value)
+    _check_python_range(np.asarray(fill_value), d)
     return write_out(_finish(const(fill_value, d, size), requires_grad, device), out)
 
 
@@ -263,37 +264,40 @@ def _is_float_arg(v) -> bool:
     return isinstance(v, (float, np.floating)) or (isinstance(v, Tensor) and v.dtype.kind == "f")
 
 
-def _arange_size(start, end, step, d: dt.DType) -> int:
-    """torch's length: exact (truncating) int64 arithmetic on the converted bounds for int64,
-    ceil in double on the given bounds otherwise."""
-    if d is dt.int64:
-        xs, xe, xstep = int(start), int(end), int(step)
-        num = xe - xs + xstep - ((xstep > 0) - (xstep < 0))
-        q = abs(num) // abs(xstep)
-        return q if (num >= 0) == (xstep > 0) else -q
-    return math.ceil((float(end) - float(start)) / float(step))
-
-
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None, layout=None) -> Tensor:
-    """start + i * step, computed in double for floating types (torch's accumulate type) and
-    in int64 for integer types (start and step truncated first)."""
+    """start + i * step in torch's accumulate type: double for floating results; int64 for
+    integer results, with start and step truncated first.  The length is ceil((end - start)
+    / step) in double, except for int64, which uses exact integer arithmetic on the
+    truncated bounds."""
     if end is None:
         start, end = 0, start
     is_float = any(_is_float_arg(v) for v in (start, end, step))
     start, end, step = (_scalar(v) for v in (start, end, step))
     d = _dtype_for_out(dtype, out) or (state.default_dtype if is_float else dt.int64)
-    acc = dt.float64 if d.kind == "f" else dt.int64
-    conv = float if d.kind == "f" else int
-    xs, xe, xstep = conv(start), conv(end), conv(step)
-    if xstep == 0:
+    fs, fe, fstep = float(start), float(end), float(step)
+    if fstep == 0:
         raise RuntimeError("step must be nonzero")
-    if not (math.isfinite(xs) and math.isfinite(xe)):
-        raise RuntimeError(f"unsupported range: {xs} -> {xe}")
-    if (xstep > 0 and xe < xs) or (xstep < 0 and xe > xs):
+    if not (math.isfinite(fs) and math.isfinite(fe)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (fstep > 0 and fe < fs) or (fstep < 0 and fe > fs):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    n = max(0, _arange_size(start, end, step, d))
-    t = _iota(n, acc) * const(xstep, acc) + const(xs, acc)
+    if d.kind == "f":
+        acc, xs, xstep = dt.float64, fs, fstep
+        n = math.ceil((fe - fs) / fstep)
+    else:
+        acc, xs, xstep = dt.int64, int(start), int(step)
+        n = _int64_arange_size(xs, int(end), xstep) if d is dt.int64 else math.ceil((fe - fs) / fstep)
+    t = _iota(max(n, 0), acc) * const(xstep, acc) + const(xs, acc)
     return write_out(_finish(cast(t, d), requires_grad, device), out)
+
+
+def _int64_arange_size(xs: int, xe: int, xstep: int) -> int:
+    """(xe - xs + xstep - sign(xstep)) / xstep with C's truncating division."""
+    if xstep == 0:
+        raise ValueError("step must be nonzero")
+    num = xe - xs + xstep - (1 if xstep > 0 else -1)
+    q = abs(num) // abs(xstep)
+    return q if (num >= 0) == (xstep > 0) else -q
 
 
 def range_(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
