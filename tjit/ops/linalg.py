@@ -19,7 +19,7 @@ from .._prim import (alias, apply, broadcast_shapes, const, expand_to, normalize
 from .._tensor import Tensor
 from . import shape as S
 from .pointwise import where
-from .reduction import INF, _return_type, _vector_norm, extern, reduce, sum as sum_
+from .reduction import INF, _drop_axes, _return_type, _vector_norm, extern, reduce, sum as sum_
 
 
 class LinAlgError(RuntimeError):
@@ -348,34 +348,28 @@ def _batch_prefix(a: np.ndarray, k: int) -> str:
 
 
 def _lu_packed(m: np.ndarray):
-    """LAPACK getrf by partial pivoting: (packed L\\U, 1-based pivots, info = first zero
-    pivot or 0).  Used where numpy does not expose it (errors, legacy solve)."""
+    """LAPACK getrf by partial pivoting: (packed L\\U, info = the first zero pivot, 1-based,
+    or 0).  numpy does not expose it; errors and the legacy solve need it."""
     a = np.array(m, dtype=m.dtype)
-    n = a.shape[0]
-    piv = np.arange(1, n + 1, dtype=np.int32)
     info = 0
-    for j in range(n):
+    for j in range(a.shape[0]):
         p = j + int(np.argmax(np.abs(a[j:, j])))
-        piv[j] = p + 1
         a[[j, p]] = a[[p, j]]
         if a[j, j] == 0:
             info = info or j + 1
             continue
         a[j + 1:, j] /= a[j, j]
         a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
-    return a, piv, info
+    return a, info
 
 
-def _singular(op: str, a: np.ndarray, what: str):
-    """The LinAlgError torch raises for the first singular matrix of a batch."""
-    mats = a.reshape((-1,) + a.shape[-2:])
-    for k, m in enumerate(mats):
-        info = _lu_packed(m)[2]
+def _singular(op: str, a: np.ndarray, detail):
+    """Raise the LinAlgError torch raises for the first singular matrix of a batch;
+    `detail(info)` words it."""
+    for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
+        info = _lu_packed(m)[1]
         if info:
-            detail = (f"The diagonal element {info} is zero, the inversion could not be completed because the "
-                      "input matrix is singular.") if what == "inv" else \
-                "The solver failed because the input matrix is singular."
-            raise LinAlgError(f"{op}: {_batch_prefix(a, k)}{detail}")
+            raise LinAlgError(f"{op}: {_batch_prefix(a, k)}{detail(info)}")
     raise LinAlgError(f"{op}: The input matrix is singular.")
 
 
@@ -383,7 +377,8 @@ def _np_inv(a):
     try:
         return (np.linalg.inv(a),)
     except np.linalg.LinAlgError:
-        _singular("linalg.inv", a, "inv")
+        _singular("linalg.inv", a, lambda info: f"The diagonal element {info} is zero, the inversion could not be "
+                                                "completed because the input matrix is singular.")
 
 
 def inverse(input, *, out=None):
@@ -413,13 +408,11 @@ def logdet(input):
     return where(sign < 0, float("nan"), logabs)
 
 
-def _np_solve():
-    def fn(a, b):
-        try:
-            return (np.linalg.solve(a, b),)
-        except np.linalg.LinAlgError:
-            _singular("torch.linalg.solve", a, "solve")
-    return fn
+def _np_solve(a, b):
+    try:
+        return (np.linalg.solve(a, b),)
+    except np.linalg.LinAlgError:
+        _singular("torch.linalg.solve", a, lambda info: "The solver failed because the input matrix is singular.")
 
 
 def _solve(A, B) -> Tensor:
@@ -437,7 +430,7 @@ def _solve(A, B) -> Tensor:
     batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(Bm.shape[:-2]))
     A = expand_to(A, batch + tuple(A.shape[-2:]))
     Bm = expand_to(Bm, batch + tuple(Bm.shape[-2:]))
-    (X,) = extern("solve", (), _np_solve(), [A, Bm], [(A.dtype, tuple(Bm.shape))])
+    (X,) = extern("solve", (), _np_solve, [A, Bm], [(A.dtype, tuple(Bm.shape))])
     return S.squeeze(X, -1) if vector else X
 
 
@@ -445,7 +438,7 @@ def _np_legacy_solve(b, a):
     lu = np.array(a)
     for idx in np.ndindex(a.shape[:-2]):
         lu[idx] = _lu_packed(a[idx])[0]
-    return _np_solve()(a, b)[0], lu
+    return _np_solve(a, b)[0], lu
 
 
 def solve(input, A):
@@ -601,13 +594,19 @@ def cholesky(input, upper=False, *, out=None):
     return write_out(_cholesky(input, upper, "cholesky"), out)
 
 
-def _np_pinv(atol, rtol):
+def _rtol(x: Tensor, atol, rtol) -> float:
+    """torch's relative tolerance for pinv / matrix_rank: eps * max(m, n) when neither
+    tolerance is given, 0 when only atol is."""
+    if rtol is not None:
+        return rtol
+    return 0.0 if atol else float(np.finfo(x.dtype.np).eps * max(x.shape[-2:]))
+
+
+def _np_pinv(atol: float, rtol: float):
     """Pseudo-inverse by SVD, dropping singular values below max(atol, rtol * largest)."""
     def fn(a):
         u, s, vh = np.linalg.svd(a, full_matrices=False)
-        smax = s.max(-1, keepdims=True, initial=0.0)
-        r = (np.finfo(a.dtype).eps * max(a.shape[-2:])) if rtol is None and not atol else (rtol or 0.0)
-        keep = s > np.maximum(atol or 0.0, r * smax)
+        keep = s > np.maximum(atol, rtol * s.max(-1, keepdims=True, initial=0.0))
         inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(a.dtype)
         return (np.swapaxes(vh, -1, -2) * inv[..., None, :] @ np.swapaxes(u, -1, -2),)
     return fn
@@ -615,12 +614,20 @@ def _np_pinv(atol, rtol):
 
 def _pinv(input, atol=None, rtol=None):
     if input.ndim < 2 or input.dtype not in (dt.float32, dt.float64):
-        raise RuntimeError(f"linalg.pinv({torch_name(input.dtype)}{list(input.shape)}): expected a tensor with 2 or more "
-                           "dimensions of float, double, cfloat or cdouble types")
-    x = input
-    shape = tuple(x.shape[:-2]) + (x.shape[-1], x.shape[-2])
-    (r,) = extern("pinv", (atol, rtol), _np_pinv(atol, rtol), [x], [(x.dtype, shape)])
-    return r
+        raise RuntimeError(f"linalg.pinv({torch_name(input.dtype)}{list(input.shape)}): expected a tensor with 2 or "
+                           "more dimensions of float, double, cfloat or cdouble types")
+    shape = tuple(input.shape[:-2]) + (input.shape[-1], input.shape[-2])
+    r = _rtol(input, atol, rtol)
+    (out,) = extern("pinv", (atol or 0.0, r), _np_pinv(atol or 0.0, r), [input], [(input.dtype, shape)])
+    return out
+
+
+def _matrix_rank(A, atol=None, rtol=None, hermitian=False) -> Tensor:
+    """The number of singular values above max(atol, rtol * largest): tensor ops on the
+    EXTERN singular values (eigenvalue magnitudes when hermitian)."""
+    s = abs(_eigh(A)[0]) if hermitian else _svdvals(A)
+    relative = reduce(s, ReduceOp.MAX, (s.ndim - 1,), True) * _rtol(A, atol, rtol)
+    return sum_(s > where(relative > (atol or 0.0), relative, float(atol or 0.0)), -1)
 
 
 def pinverse(input, rcond=1e-15):
@@ -654,4 +661,4 @@ def _matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None) -> Te
     along, across = (r, c) if abs(ord) == 1 else (c, r)
     sums = reduce(abs(x), ReduceOp.SUM, (along,), True)
     v = reduce(sums, ReduceOp.MAX if ord > 0 else ReduceOp.MIN, (across,), True)
-    return v if keepdim else reshape(v, tuple(s for i, s in enumerate(x.shape) if i not in (r, c)))
+    return v if keepdim else _drop_axes(v, (r, c))

@@ -67,6 +67,7 @@ def _axes(x: Tensor, dim, op: str, empty_means_all: bool = True) -> tuple:
 
 
 def _identity(rop: ReduceOp, d: dt.DType):
+    """What a reduction over nothing gives (max / min: the type's lowest / highest value)."""
     if rop is ReduceOp.SUM:
         return 0
     if rop is ReduceOp.PROD:
@@ -91,7 +92,12 @@ def reduce(x: Tensor, rop: ReduceOp, axes: tuple, keepdim: bool = False, dtype: 
         r = const(_identity(rop, d), d, kshape)
     else:
         r = apply(Op.REDUCE, [x], d, kshape, (rop, axes))
-    return r if keepdim else reshape(r, tuple(s for i, s in enumerate(x.shape) if i not in axes))
+    return r if keepdim else _drop_axes(r, axes)
+
+
+def _drop_axes(r: Tensor, axes) -> Tensor:
+    """A keepdim result without its reduced (size-1) axes."""
+    return reshape(r, tuple(s for i, s in enumerate(r.shape) if i not in axes))
 
 
 def _count(x: Tensor, axes) -> int:
@@ -284,46 +290,39 @@ def _moments(x: Tensor, dim, unbiased, keepdim, correction, op: str):
     """(variance, mean) by the two-pass formula (accurate, and one kernel with keepdim: the
     mean is an inner reduction of the same loop nest).  Divides by max(N - correction, 0)
     like torch, so too few elements give inf or nan."""
+    if isinstance(dim, bool):  # the old var(input, unbiased) overload
+        dim, unbiased = None, dim
     if x.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     c = correction if correction is not None else (0 if unbiased is False else 1)
     axes = _axes(x, dim, op)
     n = _count(x, axes)
-    if (n if x.numel() else 0) - c <= 0:  # torch counts input numel / output numel
+    if (n if x.numel() else 0) - c <= 0:  # torch's N is numel(input) / numel(output): 0 when empty
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
                       "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     xa = cast(x, _acc(x.dtype))
     mu = reduce(xa, ReduceOp.SUM, axes, True) / n
     dev = xa - mu
     var_ = reduce(dev * dev, ReduceOp.SUM, axes, keepdim) / builtins.max(n - c, 0)
-    mu = mu if keepdim else reshape(mu, tuple(s for i, s in enumerate(x.shape) if i not in axes))
-    return var_, mu
+    return var_, (mu if keepdim else _drop_axes(mu, axes))
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
     v, _ = _moments(input, dim, unbiased, keepdim, correction, "var")
     return write_out(cast(v, input.dtype), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
     v, _ = _moments(input, dim, unbiased, keepdim, correction, "std")
     return write_out(cast(sqrt(v), input.dtype), out)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
     v, m = _moments(input, dim, unbiased, keepdim, correction, "var_mean")
     return cast(v, input.dtype), cast(m, input.dtype)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
     v, m = _moments(input, dim, unbiased, keepdim, correction, "std_mean")
     return cast(sqrt(v), input.dtype), cast(m, input.dtype)
 
@@ -338,9 +337,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     m = reduce(x, ReduceOp.MAX, axes, True)
     m = where(abs(m) == INF, 0.0, m)
     r = log(reduce(exp(x - m), ReduceOp.SUM, axes, True)) + m
-    if not keepdim:
-        r = reshape(r, tuple(s for i, s in enumerate(x.shape) if i not in axes))
-    return write_out(cast(r, d), out)
+    return write_out(cast(r if keepdim else _drop_axes(r, axes), d), out)
 
 
 def _vector_norm(x: Tensor, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
