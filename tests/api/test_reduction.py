@@ -388,3 +388,15 @@ def test_errors_name_the_op():
     check_op("max", None, make((0,)), match="Specify the reduction dim")
     with pytest.raises(IndexError):
         realize(tjit.argmax(tjit.zeros(0)))
+
+
+def test_large_float32_sum_is_blocked_and_accurate():
+    """A big reduction runs in two levels (parallel chunks, then their sum) and stays close
+    to the float64 result."""
+    a = np.random.default_rng(1).standard_normal(1 << 20).astype(np.float32)
+    x = tjit.tensor(a)
+    assert len(tjit.debug.schedule(x.sum()).kernels) == 2
+    ref = a.astype(np.float64).sum()
+    assert abs(x.sum().item() - ref) <= 1e-6 * np.abs(a).sum()
+    np.testing.assert_allclose(x.reshape(4, -1).sum(1).numpy(), a.reshape(4, -1).astype(np.float64).sum(1), rtol=1e-5)
+    assert x.amax().item() == a.max() and x.amin().item() == a.min()

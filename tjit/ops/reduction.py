@@ -91,8 +91,36 @@ def reduce(x: Tensor, rop: ReduceOp, axes: tuple, keepdim: bool = False, dtype: 
     elif builtins.any(x.shape[a] == 0 for a in axes):
         r = const(_identity(rop, d), d, kshape)
     else:
-        r = apply(Op.REDUCE, [x], d, kshape, (rop, axes))
+        r = _two_level(x, rop, axes, d, kshape)
+        if r is None:
+            r = apply(Op.REDUCE, [x], d, kshape, (rop, axes))
     return r if keepdim else _drop_axes(r, axes)
+
+
+# a reduction of at least this many elements per output, into few outputs, runs in two levels
+SPLIT_REDUCE_MIN = 1 << 16
+SPLIT_REDUCE_CHUNK = 4096
+
+
+def _two_level(x: Tensor, rop: ReduceOp, axes: tuple, d: dt.DType, kshape: tuple):
+    """Reduce fixed-size chunks first, then the chunk results: the chunks run in parallel
+    (they are the outer loop) and each float sum stays short, so a float32 sum of 64M
+    elements keeps float32-level accuracy (blocked summation) instead of drifting."""
+    R = _count(x, axes)
+    outer = x.numel() // R
+    if R < SPLIT_REDUCE_MIN or outer > 64:
+        return None
+    keep = [i for i in range(x.ndim) if i not in axes]
+    perm = keep + list(axes)
+    xp = x if perm == list(range(x.ndim)) else apply(Op.PERMUTE, [x], d, tuple(x.shape[i] for i in perm), tuple(perm))
+    flat = reshape(xp, (outer, R))
+    C = SPLIT_REDUCE_CHUNK
+    n = -(-R // C)
+    if n * C != R:
+        flat = apply(Op.PAD, [flat], d, (outer, n * C), (((0, 0), (0, n * C - R)), _identity(rop, d)))
+    parts = apply(Op.REDUCE, [reshape(flat, (outer, n, C))], d, (outer, n, 1), (rop, (2,)))
+    total = apply(Op.REDUCE, [parts], d, (outer, 1, 1), (rop, (1,)))
+    return reshape(total, kshape)
 
 
 def _drop_axes(r: Tensor, axes) -> Tensor:
