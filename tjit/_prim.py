@@ -161,6 +161,13 @@ def elementwise(op: Op, *args, out_dtype: dt.DType | None = None, compute_dtype:
     return apply(op, tensors, out_dtype or common, shape)
 
 
+def broadcast_cast(common: dt.DType, name: str, *args):
+    """The arguments (tensors or numbers) as tensors of `common`, broadcast to one shape."""
+    ts = [cast(to_tensor(x, common), common) for x in args]
+    shape = broadcast_shapes(*(t.shape for t in ts), op=name)
+    return [expand_to(t, shape) for t in ts]
+
+
 def float_dtype_of(*args) -> dt.DType:
     """Ops like exp/sqrt/true division compute integers in the default float type."""
     d = result_type(*args)
@@ -202,6 +209,27 @@ def unsupported(kernel: str, d: dt.DType) -> NotImplementedError:
     return NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(d)}\'')
 
 
+FLOAT_ONLY = "f"
+NO_BOOL = "fiu"
+
+
+def require_kind(kernel: str, d: dt.DType, kinds: str) -> None:
+    """Raise torch's NotImplementedError when its kernel has no version for `d` (kinds: the
+    DType.kind letters it supports)."""
+    if d.kind not in kinds:
+        raise unsupported(kernel, d)
+
+
+_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def c10_name(d: dt.DType) -> str:
+    """The C++ type name some torch messages print ('float', 'long int')."""
+    return _C10_NAMES[d.name]
+
+
 def expect_tensor(x, op: str, name: str = "input", pos: int = 1) -> None:
     from ._tensor import Tensor
     if not isinstance(x, Tensor):
@@ -213,6 +241,22 @@ def expect_operand(x, op: str, name: str = "other", pos: int = 2) -> None:
     from ._tensor import Tensor
     if not isinstance(x, (Tensor, Number)) or isinstance(x, complex):
         raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor or Number, not {type(x).__name__}")
+
+
+def binary_args(op: str, input, other, input_number: bool = False) -> None:
+    """torch's overloads: (Tensor, Tensor) and (Tensor, Scalar); a few also (Scalar, Tensor)."""
+    from ._tensor import Tensor
+    if input_number and not isinstance(input, Tensor):
+        expect_operand(input, op, "input", 1)
+        expect_tensor(other, op, "other", 2)
+    else:
+        expect_tensor(input, op, "input", 1)
+        expect_operand(other, op, "other", 2)
+
+
+def both_tensors(op: str, input, other) -> None:
+    expect_tensor(input, op, "input", 1)
+    expect_tensor(other, op, "other", 2)
 
 
 def can_cast(src: dt.DType, dst: dt.DType) -> bool:
