@@ -260,8 +260,8 @@ def both_tensors(op: str, input, other) -> None:
 
 
 def can_cast(src: dt.DType, dst: dt.DType) -> bool:
-    """torch.can_cast: a result may be written to an output of a lower category only never
-    (float into an integer tensor, a number into a bool tensor)."""
+    """torch.can_cast: into the same or a higher category (bool < integer < float), never
+    down (a float result into an integer tensor, a number into a bool tensor)."""
     return dt.category(src) <= dt.category(dst)
 
 
@@ -275,10 +275,11 @@ def inplace(self, fn, args, kwargs, op: str):
     promoted from self and the op's other operand can be written into self before it looks
     for a kernel, so that error comes first (`int_tensor &= 1.5` is a cast error, not a
     missing float kernel)."""
+    from ._tensor import Tensor
     try:
         result = fn(self, *args, **kwargs)
     except NotImplementedError:
-        other = [a for a in args[:1] if isinstance(a, Number) or hasattr(a, "_node")]
+        other = [a for a in args[:1] if isinstance(a, (Number, Tensor))]
         _check_cast(result_type(self, *other), self.dtype)
         raise
     return self._assign(check_inplace(self, result, op))

@@ -513,14 +513,15 @@ def _int_div(b, x, y, t, unsigned, floor):
 
 
 def _int_pow(b, x, e, t):
-    """Square-and-multiply over the exponent's low 7 bits, branch-free (negative exponents
-    are rejected by the frontend as torch does)."""
+    """Square-and-multiply over every bit of the exponent, branch-free, so large exponents
+    wrap around exactly as torch's powi does (negative exponents are handled by the frontend)."""
     result = ir.Constant(t, 1)
     base = x
-    for bit in range(7):
-        on = b.icmp_unsigned("!=", b.and_(e, ir.Constant(t, 1 << bit)), ir.Constant(t, 0))
+    for _ in range(t.width):
+        on = b.trunc(e, ir.IntType(1))
         result = b.select(on, b.mul(result, base), result)
         base = b.mul(base, base)
+        e = b.lshr(e, ir.Constant(t, 1))
     return result
 
 

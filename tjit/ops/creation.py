@@ -69,7 +69,7 @@ def _to_float_bits_bf16(a: np.ndarray) -> np.ndarray:
     """float32 -> bfloat16 bit patterns, rounding to nearest even, NaN kept quiet."""
     bits = np.ascontiguousarray(a, dtype=np.float32).view(np.uint32)
     rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
-    return np.where(np.isnan(a), np.uint16(0x7FC0), rounded)
+    return np.where(np.isnan(a), np.uint16(0x7FC0), rounded).reshape(np.shape(a))  # ascontiguousarray makes 0-d 1-d
 
 
 def host_to_tensor(a: np.ndarray, dtype: dt.DType) -> Tensor:
@@ -361,15 +361,25 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 # -- random ------------------------------------------------------------------------------------
+# random mantissa bits torch draws per type (float32 and float64 use all of RAND's 24 / 53)
+_HALF_DIGITS = {"float16": 11, "bfloat16": 8}
+
+
 def _uniform01(shape, dtype: dt.DType, generator=None) -> Tensor:
-    """Uniform [0, 1) values drawn from the generator's counter (53 bits for float64)."""
+    """Uniform [0, 1) values drawn from the generator's counter.  Half types keep only as
+    many bits as their mantissa holds, as torch does, so no value rounds up to 1."""
     gen = generator or state.default_generator
     n = 1
     for s in shape:
         n *= s
     seed, offset = gen.take(n)
     rd = dt.float64 if dtype is dt.float64 else dt.float32
-    return Tensor._from_node(node(Op.RAND, (), rd, tuple(shape), RandKey(seed, offset)))
+    u = Tensor._from_node(node(Op.RAND, (), rd, tuple(shape), RandKey(seed, offset)))
+    digits = _HALF_DIGITS.get(dtype.name)
+    if digits is None:
+        return u
+    from .pointwise import floor
+    return floor(u * float(2 ** digits)) * (2.0 ** -digits)
 
 
 def _require_float(d: dt.DType, kernel: str) -> None:
@@ -385,9 +395,11 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
 
 
 def _standard_normal(shape, d: dt.DType, generator=None) -> Tensor:
-    """Box-Muller on two independent uniform streams; fuses into the consumer."""
-    u1 = _uniform01(shape, d, generator)
-    u2 = _uniform01(shape, d, generator)
+    """Box-Muller on two independent uniform streams (float32 ones for half types: full
+    resolution in the tails); fuses into the consumer."""
+    ud = dt.float64 if d is dt.float64 else dt.float32
+    u1 = _uniform01(shape, ud, generator)
+    u2 = _uniform01(shape, ud, generator)
     from .pointwise import cos, log, sqrt
     r = sqrt(log(1.0 - u1) * -2.0)
     return r * cos(u2 * (2 * math.pi))

@@ -1,7 +1,8 @@
-"""Elementwise math, comparison and logical ops, with torch's promotion, dtype support,
-argument checks and `out=`.  Ops without a primitive of their own are written in
-primitives here (they fuse into one kernel), following torch's CPU formulas where those
-decide special values (floor division, lerp, round with decimals)."""
+"""Elementwise arithmetic and math, with torch's promotion, dtype support, argument checks
+and `out=`.  Ops without a primitive of their own are written in primitives here (they
+fuse into one kernel), following torch's CPU formulas where those decide special values
+(floor division, lerp, round with decimals).  Comparison, logical and selection ops live
+in `comparison` and are re-exported here, where the Tensor methods are bound from."""
 from __future__ import annotations
 
 import builtins
@@ -12,38 +13,19 @@ from numbers import Number
 from tjit.ir import dtype as dt
 from tjit.ir.ops import Op
 
-from .._prim import (apply, broadcast_shapes, cast, const, elementwise, expand_to, expect_operand, expect_tensor,
-                     float_dtype_of, result_type, to_tensor, torch_name, unsupported, write_out)
+from .._prim import (FLOAT_ONLY, NO_BOOL, apply, binary_args, both_tensors, broadcast_cast, c10_name, cast, const,
+                     elementwise, expect_operand, expect_tensor, float_dtype_of, require_kind, result_type, to_tensor,
+                     torch_name, write_out)
 from .._tensor import Tensor
+from .comparison import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, greater,  # noqa: F401
+                         greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, less, less_equal,
+                         logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, nan_to_num, ne, not_equal,
+                         where)
 from .creation import clone
 
 # other op modules use these two names
 _out = write_out
 _tname = torch_name
-
-_FLOAT_ONLY = "f"
-_NO_BOOL = "fiu"
-
-
-def _require(kernel: str, d: dt.DType, kinds: str) -> None:
-    """Raise torch's NotImplementedError when its kernel has no version for `d`."""
-    if d.kind not in kinds:
-        raise unsupported(kernel, d)
-
-
-def _binary_args(op: str, input, other, input_number: bool = False) -> None:
-    """torch's overloads: (Tensor, Tensor) and (Tensor, Scalar); a few also (Scalar, Tensor)."""
-    if input_number and not isinstance(input, Tensor):
-        expect_operand(input, op, "input", 1)
-        expect_tensor(other, op, "other", 2)
-    else:
-        expect_tensor(input, op, "input", 1)
-        expect_operand(other, op, "other", 2)
-
-
-def _both_tensors(op: str, input, other) -> None:
-    expect_tensor(input, op, "input", 1)
-    expect_tensor(other, op, "other", 2)
 
 
 # -- add / sub / mul -----------------------------------------------------------------------
@@ -62,8 +44,9 @@ def _scaled(other, alpha, common: dt.DType):
 
 
 def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other (bool + bool is logical or)."""
     if isinstance(input, Tensor) or isinstance(other, Tensor):
-        _binary_args("add", input, other, input_number=True)
+        binary_args("add", input, other, input_number=True)
     common = result_type(input, other)
     _check_alpha(alpha, common)
     return write_out(elementwise(Op.ADD, input, _scaled(other, alpha, common), compute_dtype=common, name="add"), out)
@@ -80,7 +63,8 @@ def _check_bool_sub(input, other) -> None:
 
 
 def sub(input, other, *, alpha=1, out=None):
-    _binary_args("sub", input, other, input_number=True)
+    """input - alpha * other; torch refuses bool operands."""
+    binary_args("sub", input, other, input_number=True)
     _check_bool_sub(input, other)
     common = result_type(input, other)
     _check_alpha(alpha, common)
@@ -95,7 +79,7 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
-    _binary_args("mul", input, other, input_number=True)
+    binary_args("mul", input, other, input_number=True)
     return write_out(elementwise(Op.MUL, input, other, name="mul"), out)
 
 
@@ -119,16 +103,18 @@ def _check_int_divisor(other, common: dt.DType) -> None:
 
 def _prepare(op: str, input, other, kernel: str, input_number: bool = False):
     """Checks shared by the division family: argument types, bool, integer zero divisors."""
-    _binary_args(op, input, other, input_number)
+    binary_args(op, input, other, input_number)
     common = result_type(input, other)
-    _require(kernel, common, _NO_BOOL)
+    require_kind(kernel, common, NO_BOOL)
     _check_int_divisor(other, common)
     return common
 
 
 def div(input, other, *, rounding_mode=None, out=None):
+    """True division in a float type, or rounded toward zero ('trunc') or down ('floor') in
+    the promoted type (integer division by zero is an error)."""
     if rounding_mode is None:
-        _binary_args("div", input, other, input_number=True)
+        binary_args("div", input, other, input_number=True)
         d = float_dtype_of(input, other)
         return write_out(elementwise(Op.DIV, input, other, compute_dtype=d, name="div"), out)
     if rounding_mode == "trunc":
@@ -162,21 +148,16 @@ def _floor_div_float(a: Tensor, b: Tensor) -> Tensor:
 
 
 def floor_divide(input, other, *, out=None):
+    """Python's //: the quotient rounded down."""
     common = _prepare("floor_divide", input, other, "div_floor_cpu", input_number=True)
     if common.kind != "f":
         return write_out(elementwise(Op.IDIV, input, other, compute_dtype=common, name="floor_divide"), out)
-    a, b = _broadcast_cast(common, "floor_divide", input, other)
+    a, b = broadcast_cast(common, "floor_divide", input, other)
     return write_out(_floor_div_float(a, b), out)
 
 
-def _broadcast_cast(common: dt.DType, name: str, *args):
-    """The arguments as tensors of `common`, broadcast to one shape."""
-    ts = [cast(to_tensor(x, common), common) for x in args]
-    shape = broadcast_shapes(*(t.shape for t in ts), op=name)
-    return [expand_to(t, shape) for t in ts]
-
-
 def fmod(input, other, *, out=None):
+    """C's fmod: the remainder takes the dividend's sign."""
     _prepare("fmod", input, other, "fmod_cpu")
     return write_out(elementwise(Op.FMOD, input, other, name="fmod"), out)
 
@@ -184,7 +165,7 @@ def fmod(input, other, *, out=None):
 def remainder(input, other, *, out=None):
     """Python's modulo: the result takes the divisor's sign."""
     common = _prepare("remainder", input, other, "remainder_cpu", input_number=True)
-    a, b = _broadcast_cast(common, "remainder", input, other)
+    a, b = broadcast_cast(common, "remainder", input, other)
     r = apply(Op.FMOD, [a, b], common, a.shape)
     return write_out(where((r != 0) & ((r < 0) != (b < 0)), r + b, r), out)
 
@@ -250,7 +231,7 @@ def _rounding(op: Op, name: str):
     """floor/ceil/trunc: identity (a copy) on integers, not defined for bool."""
     def fn(input, *, out=None):
         expect_tensor(input, name)
-        _require(f"{name}_vml_cpu", input.dtype, _NO_BOOL)
+        require_kind(f"{name}_vml_cpu", input.dtype, NO_BOOL)
         if input.dtype.kind != "f":
             return write_out(clone(input), out, same_dtype=True)
         return write_out(apply(op, [input], input.dtype, input.shape), out, same_dtype=True)
@@ -272,10 +253,10 @@ def round(input, *, decimals=None, out=None):
     if decimals is not None and (not isinstance(decimals, int) or isinstance(decimals, bool)):
         raise TypeError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
     if decimals is None:
-        _require("round_vml_cpu", input.dtype, _NO_BOOL)
+        require_kind("round_vml_cpu", input.dtype, NO_BOOL)
         if input.dtype.kind != "f":
             return write_out(clone(input), out, same_dtype=True)
-    _require("round_vml_cpu" if not decimals else "round_cpu", input.dtype, _FLOAT_ONLY)
+    require_kind("round_vml_cpu" if not decimals else "round_cpu", input.dtype, FLOAT_ONLY)
     if not decimals:
         return write_out(apply(Op.ROUND, [input], input.dtype, input.shape), out, same_dtype=True)
     scale = const(10.0 ** builtins.abs(decimals), input.dtype)
@@ -288,13 +269,13 @@ def round(input, *, decimals=None, out=None):
 
 def frac(input, *, out=None):
     expect_tensor(input, "frac")
-    _require("frac_cpu", input.dtype, _FLOAT_ONLY)
+    require_kind("frac_cpu", input.dtype, FLOAT_ONLY)
     return write_out(input - _trunc(input), out, same_dtype=True)
 
 
 def abs(input, *, out=None):
     expect_tensor(input, "abs")
-    _require("abs_cpu", input.dtype, _NO_BOOL)
+    require_kind("abs_cpu", input.dtype, NO_BOOL)
     return write_out(apply(Op.ABS, [input], input.dtype, input.shape), out, same_dtype=True)
 
 
@@ -332,27 +313,43 @@ def _as_float(input, name: str):
     return cast(input, float_dtype_of(input))
 
 
+def _in_double(input, name: str, fn):
+    """fn computed in float64 and rounded once to the result type: exact where a float32
+    composition of primitives would be off by an ulp or overflow early."""
+    x = _as_float(input, name)
+    return cast(fn(cast(x, dt.float64)), x.dtype)
+
+
 def sinh(input, *, out=None):
     """(expm1(x) - expm1(-x)) / 2: no cancellation near 0."""
-    x = _as_float(input, "sinh")
-    return write_out((expm1(x) - expm1(-x)) * 0.5, out)
+    return write_out(_in_double(input, "sinh", lambda x: (expm1(x) - expm1(-x)) * 0.5), out)
 
 
 def cosh(input, *, out=None):
-    x = _as_float(input, "cosh")
-    return write_out((exp(x) + exp(-x)) * 0.5, out)
+    return write_out(_in_double(input, "cosh", lambda x: (exp(x) + exp(-x)) * 0.5), out)
+
+
+def _log_base(base: float):
+    """log(x) / log(base), snapped to the integer k where base**k == x exactly, so exact
+    powers give exact results (int(log2(8.0)) == 3)."""
+    def fn(x):
+        r = log(x) * (1.0 / math.log(base))
+        k = apply(Op.ROUND, [r], r.dtype, r.shape)
+        return where(pow(base, k) == x, k, r)
+    return fn
 
 
 def log2(input, *, out=None):
-    return write_out(log(_as_float(input, "log2")) * (1.0 / math.log(2.0)), out)
+    return write_out(_in_double(input, "log2", _log_base(2.0)), out)
 
 
 def log10(input, *, out=None):
-    return write_out(log(_as_float(input, "log10")) * (1.0 / math.log(10.0)), out)
+    return write_out(_in_double(input, "log10", _log_base(10.0)), out)
 
 
 def exp2(input, *, out=None):
-    return write_out(exp(_as_float(input, "exp2") * math.log(2.0)), out)
+    expect_tensor(input, "exp2")
+    return write_out(pow(2.0, input), out)
 
 
 # -- pow -----------------------------------------------------------------------------------------
@@ -372,8 +369,8 @@ def pow(input, exponent, *, out=None):
     common = result_type(input, exponent)
     if isinstance(exponent, Number):
         return write_out(_pow_scalar(cast(input, common), exponent), out)
-    _require("pow", common, _NO_BOOL)
-    a, b = _broadcast_cast(common, "pow", input, exponent)
+    require_kind("pow", common, NO_BOOL)
+    a, b = broadcast_cast(common, "pow", input, exponent)
     if common.kind == "f":
         return write_out(apply(Op.POW, [a, b], common, a.shape), out)
     return write_out(_int_pow(a, b), out)
@@ -386,7 +383,7 @@ def _pow_scalar(x: Tensor, exponent) -> Tensor:
         return const(1, x.dtype, x.shape)
     if exponent == 1:
         return clone(x)
-    _require("pow", x.dtype, _NO_BOOL)
+    require_kind("pow", x.dtype, NO_BOOL)
     shortcut = _POW_SHORTCUTS.get(exponent)
     if shortcut is not None and (exponent > 0 or x.dtype.kind == "f"):
         return cast(shortcut(x), x.dtype)
@@ -413,7 +410,7 @@ def float_power(input, exponent, *, out=None):
 
 # -- binary math ---------------------------------------------------------------------------------
 def atan2(input, other, *, out=None):
-    _both_tensors("atan2", input, other)
+    both_tensors("atan2", input, other)
     d = float_dtype_of(input, other)
     return write_out(elementwise(Op.ATAN2, input, other, compute_dtype=d, name="atan2"), out)
 
@@ -423,23 +420,23 @@ arctan2 = atan2
 
 def maximum(input, other, *, out=None):
     """NaN-propagating elementwise maximum."""
-    _both_tensors("maximum", input, other)
+    both_tensors("maximum", input, other)
     return write_out(elementwise(Op.MAX, input, other, name="maximum"), out)
 
 
 def minimum(input, other, *, out=None):
-    _both_tensors("minimum", input, other)
+    both_tensors("minimum", input, other)
     return write_out(elementwise(Op.MIN, input, other, name="minimum"), out)
 
 
 def fmax(input, other, *, out=None):
     """Maximum that ignores a NaN when the other value is a number."""
-    _both_tensors("fmax", input, other)
+    both_tensors("fmax", input, other)
     return write_out(where(isnan(input), other, where(isnan(other), input, maximum(input, other))), out)
 
 
 def fmin(input, other, *, out=None):
-    _both_tensors("fmin", input, other)
+    both_tensors("fmin", input, other)
     return write_out(where(isnan(input), other, where(isnan(other), input, minimum(input, other))), out)
 
 
@@ -458,10 +455,18 @@ def clamp(input, min=None, max=None, *, out=None):
     d = result_type(input, *bounds)
     x = cast(input, d)
     if min is not None:
-        x = elementwise(Op.MAX, x, min, compute_dtype=d, name="clamp")
+        x = _clamp_side(x, min, d, lower=True)
     if max is not None:
-        x = elementwise(Op.MIN, x, max, compute_dtype=d, name="clamp")
+        x = _clamp_side(x, max, d, lower=False)
     return write_out(x, out, same_dtype=not isinstance(bounds[0], Tensor))
+
+
+def _clamp_side(x: Tensor, bound, d: dt.DType, lower: bool) -> Tensor:
+    """x where it is inside the bound (a tie is inside, so the gradient reaches x, as in
+    torch), the bound where x is outside, NaN where either is NaN."""
+    b = cast(to_tensor(bound, d), d)
+    inside, outside = (x >= b, x < b) if lower else (x <= b, x > b)
+    return where(inside, x, where(outside, b, x + b))
 
 
 clip = clamp
@@ -494,7 +499,7 @@ def addcmul(input, *args, value=1, out=None):
     for i, (name, t) in enumerate((("input", input), ("tensor1", t1), ("tensor2", t2))):
         expect_tensor(t, "addcmul", name, i + 1)
     d = result_type(input, t1, t2)
-    _require("addcmul_cpu_out", d, _NO_BOOL)
+    require_kind("addcmul_cpu_out", d, NO_BOOL)
     return write_out(cast(input, d) + const(value, d) * cast(t1, d) * cast(t2, d), out)
 
 
@@ -522,9 +527,9 @@ def lerp(input, end, weight, *, out=None):
     expect_operand(weight, "lerp", "weight", 3)
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t.dtype != input.dtype and not (name == "weight" and t.ndim == 0):
-            raise RuntimeError(f"expected dtype {_c10_name(input.dtype)} for `{name}` but got dtype "
-                               f"{_c10_name(t.dtype)}")
-    _require("lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar", input.dtype, _FLOAT_ONLY)
+            raise RuntimeError(f"expected dtype {c10_name(input.dtype)} for `{name}` but got dtype "
+                               f"{c10_name(t.dtype)}")
+    require_kind("lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar", input.dtype, FLOAT_ONLY)
     d = input.dtype
     diff = end - input
     if not isinstance(weight, Tensor):
@@ -535,25 +540,15 @@ def lerp(input, end, weight, *, out=None):
     return write_out(where(abs(w) < 0.5, input + w * diff, end - diff * (1 - w)), out)
 
 
-_C10_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
-
-
-def _c10_name(d: dt.DType) -> str:
-    """The C++ type name some torch messages print ('float', 'long int')."""
-    return _C10_NAMES[d.name]
-
-
 def hypot(input, other, *, out=None):
-    _both_tensors("hypot", input, other)
-    _require("hypot_cpu", result_type(input, other), _FLOAT_ONLY)
+    both_tensors("hypot", input, other)
+    require_kind("hypot_cpu", result_type(input, other), FLOAT_ONLY)
     return write_out(sqrt(input * input + other * other), out)
 
 
 def logaddexp(input, other, *, out=None):
-    _both_tensors("logaddexp", input, other)
-    _require("logaddexp_cpu", result_type(input, other), _FLOAT_ONLY)
+    both_tensors("logaddexp", input, other)
+    require_kind("logaddexp_cpu", result_type(input, other), FLOAT_ONLY)
     m = maximum(input, other)
     return write_out(m + log1p(exp(-abs(input - other))), out)
 
@@ -561,183 +556,6 @@ def logaddexp(input, other, *, out=None):
 def xlogy(input, other, *, out=None):
     x = to_tensor(input)
     return write_out(where(x == 0, const(0.0, float_dtype_of(input, other)), x * log(to_tensor(other))), out)
-
-
-# -- comparison --------------------------------------------------------------------------------
-def _compare(op: Op, name: str, swap: bool = False):
-    def fn(input, other, *, out=None):
-        _binary_args(name, input, other)
-        a, b = (other, input) if swap else (input, other)
-        return write_out(elementwise(op, a, b, out_dtype=dt.bool_, name=name), out)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise {name} in the promoted type of both operands; a bool result."
-    return fn
-
-
-eq = _compare(Op.CMPEQ, "eq")
-ne = _compare(Op.CMPNE, "ne")
-lt = _compare(Op.CMPLT, "lt")
-le = _compare(Op.CMPLE, "le")
-gt = _compare(Op.CMPLT, "gt", swap=True)
-ge = _compare(Op.CMPLE, "ge", swap=True)
-not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
-
-
-def equal(input, other) -> bool:
-    """Same shape and equal values (after promotion); NaN is never equal."""
-    _both_tensors("equal", input, other)
-    if tuple(input.shape) != tuple(other.shape):
-        return False
-    from .reduction import all as all_
-    return bool(all_(eq(input, other)).item())
-
-
-def isnan(input):
-    expect_tensor(input, "isnan")
-    if input.dtype.kind != "f":
-        return const(False, dt.bool_, input.shape)
-    return ne(input, input)
-
-
-def isinf(input):
-    expect_tensor(input, "isinf")
-    if input.dtype.kind != "f":
-        return const(False, dt.bool_, input.shape)
-    return abs(input) == float("inf")
-
-
-def isposinf(input):
-    expect_tensor(input, "isposinf")
-    return input == float("inf") if input.dtype.kind == "f" else const(False, dt.bool_, input.shape)
-
-
-def isneginf(input):
-    expect_tensor(input, "isneginf")
-    return input == float("-inf") if input.dtype.kind == "f" else const(False, dt.bool_, input.shape)
-
-
-def isfinite(input):
-    expect_tensor(input, "isfinite")
-    if input.dtype.kind != "f":
-        return const(True, dt.bool_, input.shape)
-    return (input == input) & (abs(input) != float("inf"))
-
-
-def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    _both_tensors("isclose", input, other)
-    if input.dtype != other.dtype:
-        raise RuntimeError(f"{torch_name(input.dtype)} did not match {torch_name(other.dtype)}")
-    close = abs(input - other) <= atol + rtol * abs(other)
-    close = close | (input == other)
-    if equal_nan:
-        close = close | (isnan(input) & isnan(other))
-    return close
-
-
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    from .reduction import all as all_
-    return bool(all_(isclose(input, other, rtol, atol, equal_nan)).item())
-
-
-# -- logical / bitwise -------------------------------------------------------------------
-def _as_bool(x):
-    return cast(x, dt.bool_)
-
-
-def logical_not(input, *, out=None):
-    expect_tensor(input, "logical_not")
-    return write_out(apply(Op.NOT, [_as_bool(input)], dt.bool_, input.shape), out)
-
-
-def _logical(op: Op, name: str):
-    def fn(input, other, *, out=None):
-        _both_tensors(name, input, other)
-        return write_out(elementwise(op, _as_bool(input), _as_bool(other), name=name), out)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise {name}: nonzero values are True; a bool result."
-    return fn
-
-
-logical_and = _logical(Op.AND, "logical_and")
-logical_or = _logical(Op.OR, "logical_or")
-logical_xor = _logical(Op.XOR, "logical_xor")
-
-
-def _bitwise(op: Op, name: str):
-    def fn(input, other, *, out=None):
-        _binary_args(name, input, other)
-        _require(f"{name}_cpu", result_type(input, other), "iub")
-        return write_out(elementwise(op, input, other, name=name), out)
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise {name} of integer or bool tensors."
-    return fn
-
-
-bitwise_and = _bitwise(Op.AND, "bitwise_and")
-bitwise_or = _bitwise(Op.OR, "bitwise_or")
-bitwise_xor = _bitwise(Op.XOR, "bitwise_xor")
-
-
-def bitwise_not(input, *, out=None):
-    expect_tensor(input, "bitwise_not")
-    _require("bitwise_not_cpu", input.dtype, "iub")
-    if input.dtype is dt.bool_:
-        return write_out(logical_not(input), out, same_dtype=True)
-    return write_out(elementwise(Op.XOR, input, -1, name="bitwise_not"), out, same_dtype=True)
-
-
-# -- selection -----------------------------------------------------------------------------
-def where(condition, input=None, other=None, *, out=None):
-    if input is None and other is None:
-        from .indexing import nonzero
-        return nonzero(condition, as_tuple=True)
-    expect_tensor(condition, "where", "condition", 1)
-    if condition.dtype is dt.uint8:
-        warnings.warn("where received a uint8 condition tensor. This behavior is deprecated and will be removed in "
-                      "a future version of PyTorch. Use a boolean condition instead.", UserWarning, stacklevel=2)
-        condition = _as_bool(condition)
-    if condition.dtype is not dt.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{torch_name(condition.dtype)}")
-    expect_operand(input, "where", "input", 2)
-    expect_operand(other, "where", "other", 3)
-    d = result_type(input, other)
-    a, b = (cast(to_tensor(x, d), d) for x in (input, other))
-    shape = broadcast_shapes(condition.shape, a.shape, b.shape, op="where")
-    ins = [expand_to(condition, shape), expand_to(a, shape), expand_to(b, shape)]
-    if out is not None and out.dtype != d:
-        raise RuntimeError(f"Expected out type to be {torch_name(d)} but got {torch_name(out.dtype)}")
-    return write_out(apply(Op.WHERE, ins, d, shape), out)
-
-
-def masked_fill(input, mask, value):
-    expect_tensor(input, "masked_fill")
-    expect_tensor(mask, "masked_fill", "mask", 2)
-    expect_operand(value, "masked_fill", "value", 3)
-    if isinstance(value, Tensor) and value.ndim != 0:
-        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                           f"{value.ndim} dimension(s).")
-    if mask.dtype is not dt.bool_:
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                           f"{_c10_name(mask.dtype)}")
-    v = cast(value, input.dtype) if isinstance(value, Tensor) else const(value, input.dtype)
-    return where(mask, v, input)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
-    """NaN -> nan, +inf -> posinf (default: the dtype's largest value), -inf -> neginf."""
-    expect_tensor(input, "nan_to_num")
-    d = input.dtype
-    if out is not None and out.dtype != d:
-        raise RuntimeError(f"nan_to_num: dtype of out: {torch_name(out.dtype)} should be same as input: {torch_name(d)}")
-    if d.kind != "f":
-        return write_out(clone(input), out)
-    big = {"float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308, "float16": 65504.0,
-           "bfloat16": 3.3895313892515355e38}[d.name]
-    pos, neg_ = (big if posinf is None else posinf), (-big if neginf is None else neginf)
-    x = where(isnan(input), const(nan, d), input)
-    x = where(input == float("inf"), const(pos, d), x)
-    return write_out(where(input == float("-inf"), const(neg_, d), x), out)
 
 
 # -- torch.abs_(x) and friends: the functional spelling of the in-place methods -----------------
