@@ -23,10 +23,13 @@ class FusionConflict(Exception):
 
 
 class _Lowering:
-    def __init__(self, root: Node, inputs: set, copy: bool = False):
+    def __init__(self, root: Node, inputs: set, copy: bool = False, also: tuple = ()):
         # copy: `root` is already computed (a kernel input); the kernel copies it to 'out'
+        # also: further outputs computed in the same loop (a multi-output kernel)
         self.root, self.inputs = (None if copy else root), inputs
+        self.computed = {id(r) for r in (root, *also)} if not copy else set()
         self.args: list[KArg] = [KArg("out", root.dtype, "out", root.numel)]
+        self.args += [KArg(f"out{i + 1}", r.dtype, "out", r.numel) for i, r in enumerate(also)]
         self.out_shape = root.shape
         self.slots: dict = {}        # input node id -> arg slot
         self.arg_nodes: list = []    # node (or RandKey) per input slot, in order
@@ -60,7 +63,7 @@ class _Lowering:
         return v
 
     def _render(self, n: Node, idx: tuple, valid: tuple) -> KVal:
-        if n.realized or (n is not self.root and id(n) in self.inputs):
+        if n.realized or (id(n) not in self.computed and id(n) in self.inputs):
             s = self.slot(n, lambda: KArg(f"in{len(self.args)}", n.dtype, "in", n.numel))
             return KVal(K.LOAD, n.dtype, (), (s, sym.flatten(idx, n.shape), valid, 0))
         op = n.op
@@ -220,6 +223,30 @@ def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False):
     name = _kernel_name(lw, shape, root)
     k = Kernel(name, kind, lw.args, outer, lw.reduces, inner, stores)
     return k, lw.arg_nodes
+
+
+def lower_group(roots: list, inputs: set):
+    """Several same-shaped elementwise outputs in one loop (their shared loads and
+    subexpressions are computed once).  None if the group is not purely elementwise."""
+    for flat in (True, False):
+        lw = _Lowering(roots[0], inputs, also=tuple(roots[1:]))
+        shape = roots[0].shape
+        if flat:
+            fv = sym.var("i", roots[0].numel)
+            idx = tuple(sym.unflatten(fv, shape))
+            out_vars = list(sym.variables(fv))
+        else:
+            idx = tuple(sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(shape))
+            out_vars = [next(iter(sym.variables(i))) for i in idx if i.terms]
+        out_index = sym.flatten(idx, shape)
+        stores = [Store(slot, out_index, lw.render(r, idx)) for slot, r in enumerate(roots)]
+        if lw.reduces:
+            return None
+        if flat and _any_divmod(lw, stores):
+            continue
+        name = "multi_" + _kernel_name(lw, shape, roots[0])
+        return Kernel(name, "elementwise", lw.args, out_vars, [], [], stores), lw.arg_nodes
+    return None
 
 
 def _any_divmod(lw: _Lowering, stores) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .graph import Node, toposort
 from .kernel import Kernel
-from .lower import FusionConflict, lower, lower_scan, lower_scatter
+from .lower import FusionConflict, lower, lower_group, lower_scan, lower_scatter
 from .ops import Op
 
 # a kernel whose region grows past this many nodes is split (compile time and register
@@ -28,6 +28,8 @@ class ScheduleItem:
     inputs: list = field(default_factory=list)   # nodes / RandKeys in argument order
     input_reasons: list = field(default_factory=list)
     copy_base: bool = False   # scatter: 'out' starts as a copy of the base (done by a prior item)
+    more_outputs: list = field(default_factory=list)  # a multi-output kernel's further outputs
+    more_reasons: list = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -36,6 +38,8 @@ class ScheduleItem:
     def __str__(self) -> str:
         ins = ", ".join(f"{_short(n)} ({r})" for n, r in zip(self.inputs, self.input_reasons))
         head = f"{self.name}: writes {_short(self.output)} because {self.reason}"
+        for n, r in zip(self.more_outputs, self.more_reasons):
+            head += f"\n    and writes {_short(n)} because {r} (same loop: multi-output kernel)"
         return head + (f"\n    reads {ins}" if ins else "")
 
 
@@ -105,7 +109,7 @@ def schedule(targets: list) -> Schedule:
             continue
         shared = _shared_reduces(items, cuts)
         if not shared:
-            return Schedule(items, targets)
+            return Schedule(_merge_elementwise(items, cuts), targets)
         for n, count in shared:
             cuts[id(n)] = f"reduce used by {count} kernels"
 
@@ -166,3 +170,65 @@ def _region_reduces(root, cuts) -> list:
             out.append(n)
         stack.extend(n.src)
     return out
+
+
+def _merge_elementwise(items: list, cuts: dict) -> list:
+    """Horizontal fusion: elementwise kernels over the same shape that read a common input
+    (an optimizer's param, moment and velocity updates; a gradient and its forward value)
+    become one multi-output kernel, so shared loads and subexpressions are done once.
+    A kernel joins a group only if everything it reads exists before the group's first
+    member runs, or is an output of the group (computed in the same loop, not loaded)."""
+    produced_at = {id(it.output): pos for pos, it in enumerate(items)}
+    groups, group_of = [], {}
+    for pos, it in enumerate(items):
+        if not _mergeable(it):
+            continue
+        reads = {id(a) for a in it.inputs if isinstance(a, Node)}
+        for g in groups:
+            if (tuple(g.members[0].output.shape) == tuple(it.output.shape) and reads & (g.reads | g.outputs) and
+                    all(produced_at.get(r, -1) < g.first or r in g.outputs for r in reads)):
+                g.members.append(it)
+                g.reads |= reads
+                g.outputs.add(id(it.output))
+                group_of[id(it)] = g
+                break
+        else:
+            g = _Group(pos, [it], reads, {id(it.output)})
+            groups.append(g)
+            group_of[id(it)] = g
+    out = []
+    for it in items:
+        g = group_of.get(id(it))
+        if g is None:
+            out.append(it)
+        elif g.members[0] is it:
+            out.append(_group_item(g.members, cuts) if len(g.members) > 1 else it)
+    return out
+
+
+@dataclass
+class _Group:
+    first: int     # schedule position of the first member: the merged kernel runs there
+    members: list
+    reads: set
+    outputs: set
+
+
+def _mergeable(it: ScheduleItem) -> bool:
+    return it.kind == "kernel" and it.kernel.kind == "elementwise" and not it.copy_base and \
+        it.output.op is not Op.SCATTER
+
+
+def _shares_data(a: ScheduleItem, b: ScheduleItem) -> bool:
+    ia = {id(x) for x in a.inputs if isinstance(x, Node)}
+    return any(isinstance(x, Node) and id(x) in ia for x in b.inputs)
+
+
+def _group_item(members: list, cuts: dict) -> ScheduleItem:
+    roots = [m.output for m in members]
+    res = lower_group(roots, {k for k in cuts if k not in {id(r) for r in roots}})
+    if res is None:  # pragma: no cover - members were elementwise, so the group is too
+        return members[0]
+    k, args = res
+    return ScheduleItem("kernel", roots[0], members[0].reason, k, args, [_reason(a, cuts) for a in args],
+                        more_outputs=roots[1:], more_reasons=[m.reason for m in members[1:]])

@@ -31,6 +31,7 @@ class _Step:
     extent: int = 1       # range of the parallel loop
     work: int = 0         # elements the kernel touches: decides whether threads pay off
     serial: bool = False  # scatter kernels read-modify-write: never split
+    more: list = None     # local indices of a multi-output kernel's further outputs
 
 
 @dataclass
@@ -107,7 +108,7 @@ def _compile(targets, order, local) -> _Plan:
         symbols.append(f"k{i}_{k.name}"[:200])
         work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
         steps.append(_Step("kernel", out, refs, symbols[-1], extent=extent, work=work,
-                           serial=k.kind == "scatter"))
+                           serial=k.kind == "scatter", more=[local[id(n)] for n in item.more_outputs]))
     library = None
     if kernels:
         ir_text = str(emit_module(kernels, symbols))
@@ -226,11 +227,11 @@ def _run(plan: _Plan, order: list) -> None:
             buf.array[...] = res.reshape(-1)
             out_node.buffer = buf
             continue
-        buf = written.get(st.out)
-        if buf is None:
-            buf = Buffer(out_node.numel, out_node.dtype.np)
-            written[st.out] = buf
-        ptrs = [buf.ptr]
+        outs = [st.out] + (st.more or [])
+        for o in outs:
+            if o not in written:
+                written[o] = Buffer(order[o].numel, order[o].dtype.np)
+        ptrs = [written[o].ptr for o in outs]
         keep = []
         for kind, i in st.refs:
             n = order[i]
@@ -248,7 +249,8 @@ def _run(plan: _Plan, order: list) -> None:
                 fn(arr, 0, st.extent)
             else:
                 threads.run(fn, arr, st.extent, st.work)
-        out_node.buffer = buf
+        for o in outs:
+            order[o].buffer = written[o]
 
 
 def _mix(seed: int) -> int:

@@ -187,11 +187,13 @@ def run_schedule(tensors, launch) -> list:
     values = {}
     for item in tjit.debug.schedule(*tensors).items:
         assert item.kind == "kernel", item
-        out = values.get(id(item.output))  # a scatter updates the buffer its copy kernel wrote
-        if out is None:
-            out = np.zeros(item.output.numel, item.output.dtype.np)
-        launch(emit.generate(item.kernel), [out] + [_arg(a, values) for a in item.inputs])
-        values[id(item.output)] = out
+        outs = []
+        for node in [item.output] + item.more_outputs:  # a multi-output kernel writes several
+            out = values.get(id(node))  # a scatter updates the buffer its copy kernel wrote
+            outs.append(out if out is not None else np.zeros(node.numel, node.dtype.np))
+        launch(emit.generate(item.kernel), outs + [_arg(a, values) for a in item.inputs])
+        for node, out in zip([item.output] + item.more_outputs, outs):
+            values[id(node)] = out
     return [values[id(t._node)].reshape(t.shape) for t in tensors]
 
 

@@ -56,3 +56,28 @@ def test_schedule_is_printable_and_does_not_run():
     y = x + 1
     s = tjit.debug.schedule(y)
     assert "kernel" in str(s.kernels[0].kernel) and y._node.buffer is None
+
+
+def test_optimizer_style_updates_become_one_multi_output_kernel():
+    """Adam-like: the new moment, velocity and parameter share one loop; the parameter's
+    update uses the new moments computed in that loop, not reloaded from memory."""
+    rng = np.random.default_rng(0)
+    p, g = (tjit.tensor(rng.random(1000).astype(np.float32)) for _ in range(2))
+    m, v = tjit.zeros(1000), tjit.zeros(1000)
+    m2 = m * 0.9 + g * 0.1
+    v2 = v * 0.999 + g * g * 0.001
+    p2 = p - 0.01 * m2 / (v2.sqrt() + 1e-8)
+    s = tjit.debug.schedule(p2, m2, v2)
+    assert len(s.kernels) == 1 and len(s.kernels[0].more_outputs) == 2
+    assert "multi-output" in str(s)
+    tjit.realize(p2, m2, v2)
+    gn, pn = g.numpy(), p.numpy()
+    np.testing.assert_allclose(m2.numpy(), gn * 0.1, rtol=1e-6)
+    np.testing.assert_allclose(v2.numpy(), gn * gn * 0.001, rtol=1e-6)
+    np.testing.assert_allclose(p2.numpy(), pn - 0.01 * (gn * 0.1) / (np.sqrt(gn * gn * 0.001) + 1e-8), rtol=1e-5)
+
+
+def test_unrelated_kernels_are_not_merged():
+    a, b = data(8, 8), data(8, 8)
+    s = tjit.debug.schedule(a + 1, b * 2)
+    assert len(s.kernels) == 2
