@@ -28,10 +28,19 @@ def _init():
             _initialized = True
 
 
+_targets: dict = {}
+
+
 def target_description() -> dict:
     """What the compiled code is specialised for; part of every cache key."""
-    _init()
     portable = os.environ.get("TJIT_CPU") == "portable"
+    if portable not in _targets:
+        _targets[portable] = _describe(portable)
+    return _targets[portable]
+
+
+def _describe(portable: bool) -> dict:
+    _init()
     return {
         "triple": llvm.get_process_triple(),
         "cpu": "x86-64" if portable else llvm.get_host_cpu_name(),

@@ -14,21 +14,22 @@ from tjit.ir.graph import node
 from tjit.ir.ops import Op
 
 from . import state
+from ._tensor import Tensor
 
 # tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
 record = None
 # a pending graph larger than this many nodes is realized on its own (bounded laziness:
 # a loop that never reads a value cannot grow memory or compile time without limit)
 PENDING_NODE_BUDGET = 1024
+PENDING_DEPTH_BUDGET = 400
 
 
 def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
-    from ._tensor import Tensor
     n = node(op, tuple(t._node for t in inputs), dtype, tuple(shape), arg)
     out = Tensor._from_node(n)
     if record is not None and state.grad_enabled and any(t.requires_grad for t in inputs):
         record(out, op, inputs, arg)
-    if n.size > PENDING_NODE_BUDGET:
+    if n.size > PENDING_NODE_BUDGET or n.depth > PENDING_DEPTH_BUDGET:
         out.realize()
     return out
 
@@ -36,7 +37,6 @@ def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
 def alias(t):
     """A new tensor object on t's value (results never alias their input object).  For
     autograd it is an identity step, so the gradient still reaches t."""
-    from ._tensor import Tensor
     out = Tensor._from_node(t._node)
     if record is not None and state.grad_enabled and t.requires_grad:
         record(out, Op.RESHAPE, [t], tuple(t.shape))
@@ -101,7 +101,6 @@ def result_type(*operands) -> dt.DType:
     """torch.result_type: tensors with dimensions, 0-d tensors and Python numbers are
     promoted in three tiers; a lower tier only matters when it is of a higher category
     (bool < integer < float)."""
-    from ._tensor import Tensor
     tiers = [None, None, None]
     for x in operands:
         if isinstance(x, Tensor):
@@ -124,7 +123,6 @@ def _combine(higher, lower):
 
 def const(value, dtype: dt.DType, shape=()):
     """A constant tensor (a CONST node; never materialized unless asked for)."""
-    from ._tensor import Tensor
     if dtype.kind == "b":
         value = bool(value)
     elif dtype.kind in "iu":
@@ -140,7 +138,6 @@ _C_NAMES = {"int64": "int64_t", "int32": "int32_t", "int16": "int16_t", "int8": 
 
 
 def to_tensor(x, dtype: dt.DType | None = None):
-    from ._tensor import Tensor
     if isinstance(x, Tensor):
         return x
     if isinstance(x, Number):
@@ -153,11 +150,12 @@ def elementwise(op: Op, *args, out_dtype: dt.DType | None = None, compute_dtype:
                 name: str = ""):
     """Broadcast, promote, and apply an elementwise primitive.  `compute_dtype` overrides
     the promoted type the inputs are cast to; `out_dtype` the result's (comparisons: bool)."""
-    from ._tensor import Tensor
     common = compute_dtype or result_type(*args)
-    tensors = [to_tensor(a, common) if not isinstance(a, Tensor) else a for a in args]
-    shape = broadcast_shapes(*(t.shape for t in tensors), op=name)
-    tensors = [expand_to(cast(t, common), shape) for t in tensors]
+    shape = broadcast_shapes(*(a._node.shape for a in args if isinstance(a, Tensor)), op=name)
+    # a Python number becomes a constant of the final shape directly (one node, not three)
+    tensors = [expand_to(cast(a, common), shape) if isinstance(a, Tensor) else
+               (const(a, common, shape) if isinstance(a, Number) else expand_to(cast(to_tensor(a, common), common), shape))
+               for a in args]
     return apply(op, tensors, out_dtype or common, shape)
 
 
@@ -231,21 +229,18 @@ def c10_name(d: dt.DType) -> str:
 
 
 def expect_tensor(x, op: str, name: str = "input", pos: int = 1) -> None:
-    from ._tensor import Tensor
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor, not {type(x).__name__}")
 
 
 def expect_operand(x, op: str, name: str = "other", pos: int = 2) -> None:
     """Arguments that may be a Tensor or a Python number (torch's `Scalar` overloads)."""
-    from ._tensor import Tensor
     if not isinstance(x, (Tensor, Number)) or isinstance(x, complex):
         raise TypeError(f"{op}(): argument '{name}' (position {pos}) must be Tensor or Number, not {type(x).__name__}")
 
 
 def binary_args(op: str, input, other, input_number: bool = False) -> None:
     """torch's overloads: (Tensor, Tensor) and (Tensor, Scalar); a few also (Scalar, Tensor)."""
-    from ._tensor import Tensor
     if input_number and not isinstance(input, Tensor):
         expect_operand(input, op, "input", 1)
         expect_tensor(other, op, "other", 2)
@@ -275,7 +270,6 @@ def inplace(self, fn, args, kwargs, op: str):
     promoted from self and the op's other operand can be written into self before it looks
     for a kernel, so that error comes first (`int_tensor &= 1.5` is a cast error, not a
     missing float kernel)."""
-    from ._tensor import Tensor
     try:
         result = fn(self, *args, **kwargs)
     except NotImplementedError:
@@ -300,7 +294,6 @@ def write_out(result, out, same_dtype: bool = False):
     """The `out=` argument: the result is cast into `out`; an `out` of another shape is
     resized (with torch's warning when it held elements).  Ops whose kernels compute in
     their input's type (`same_dtype`: abs, floor, clamp, ...) want an `out` of that type."""
-    from ._tensor import Tensor
     if out is None:
         return result
     if not isinstance(out, Tensor):

@@ -89,22 +89,24 @@ class Tensor:
             src = creation.empty(*args, dtype=state.default_dtype)
         self._init_from(src._node)
 
+    # per-tensor state; class-level defaults keep creating a tensor (every op does) cheap
+    _base = None
+    _view_meta = None
+    _base_version = 0
+    _storage_gen = 0             # advanced by `.data = `: views of the old storage stop following
+    _version = 0
+    _pinned = None
+    _pinned_node = None
+    requires_grad_flag = False
+    _grad = None
+    _grad_fn = None
+    _output_nr = 0               # which output of grad_fn this tensor is
+    _grad_accumulator = None     # a leaf's AccumulateGrad node, made on first use
+    _retains_grad = False
+    _is_param = False
+
     def _init_from(self, n):
         self._node_ = n
-        self._base = None
-        self._view_meta = None
-        self._base_version = 0
-        self._storage_gen = 0  # advanced by `.data = `: views of the old storage stop following
-        self._version = 0
-        self._pinned = None
-        self._pinned_node = None
-        self.requires_grad_flag = False
-        self._grad = None
-        self._grad_fn = None
-        self._output_nr = 0               # which output of grad_fn this tensor is
-        self._grad_accumulator = None     # a leaf's AccumulateGrad node, made on first use
-        self._retains_grad = False
-        self._is_param = False
 
     @classmethod
     def _from_node(cls, n) -> "Tensor":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import sys
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -20,6 +21,10 @@ from tjit.runtime import cache, cpu, stats, threads
 from tjit.runtime.buffer import Buffer
 
 from . import dump
+
+# lowering and code generation recurse along the longest pending path of a graph (bounded by
+# tjit._prim.PENDING_DEPTH_BUDGET, a few frames per level): leave them room
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 
 
 @dataclass
