@@ -10,9 +10,10 @@ result has that type). ``SUPPORTED`` is the frozenset of names:
 Why: ``llvm.exp.f32`` / ``llvm.sin.f32`` ... become libm calls that the x86 backend scalarises
 inside vectorised loops. The code emitted here uses only fadd/fsub/fmul/fdiv, ``llvm.fma``,
 ``llvm.rint``/``floor``/``fabs``/``copysign``/``sqrt``, bitcasts, integer add/sub/and/shift,
-fcmp/icmp and select: no call, no branch, no loop, no table, so LoopVectorize widens a loop that
-uses it like any other arithmetic. No fast-math flags are set (the error-free transformations
-depend on exact IEEE rounding). Implementation notes:
+fcmp/icmp and select, plus indexed loads from one private constant table (the bits of 2/pi, for
+the sin/cos/tan argument reduction; gathers once vectorised): no call, no branch, no loop, so
+LoopVectorize widens a loop that uses it like any other arithmetic. No fast-math flags are set
+(the error-free transformations depend on exact IEEE rounding). Implementation notes:
 
 * Targets need hardware FMA for speed (x86-64-v3 / znver / AArch64): on a baseline x86-64
   target (TJIT_CPU=portable) ``llvm.fma`` lowers to libm ``fma`` calls -- results stay correct
@@ -26,10 +27,18 @@ depend on exact IEEE rounding). Implementation notes:
   an odd polynomial for small |x| (tanh |x| < 0.625, sinh |x| < 1) and expm1 above.
 * log family: fdlibm-style x = 2**k (1+f), sqrt(1/2) <= 1+f < sqrt(2), s = f/(2+f) and a
   polynomial in s**2; log2/log10/log1p carry the result in two parts before the last rounding.
-* sin/cos/tan: float32 reduces in double (3-piece Cody-Waite of pi/2: 20 + 20 + 53 bits) and
-  evaluates the polynomials in double, so it is correctly rounded in practice; float64 uses a
-  4 x 26-bit + 53-bit Cody-Waite reduction into a double-double (fdlibm __rem_pio2 "medium"
-  scheme, all rounding errors captured) and fdlibm-style kernels; tan divides double-doubles.
+* sin/cos/tan: |x| < pi/4 is its own reduced argument; above, a Payne-Hanek reduction over
+  the whole range (the ``|x| >= pi/4`` and ``|x| < pi/4`` results are both computed and
+  selected per lane). The biased exponent indexes a bit-granular table of 2/pi (T[i] = a
+  52-bit window as an exact double, 9.3 KiB), m0 = +-mantissa * 2**-50 is built from the
+  bits, and x * 2/pi (mod 4) = sum m0 * 2**(-52 i) * T[k + 52 i] is formed with exact fma
+  products: 2 windows (104 bits) for float32, 4 (208 bits) for float64, where the integer part
+  is removed piecewise (rint) and the fraction summed with TwoSum into a double-double. The
+  tables' tails and roundings leave 2**-78 (float32) / ~2**-150 (float64) absolute error in
+  quadrants, against reduced arguments no smaller than 2**-30 / 2**-62 (the closest float32 /
+  double to a multiple of pi/2; found by exhaustive / continued-fraction search). float32
+  then evaluates the polynomials in double, so it is correctly rounded in practice; float64
+  uses fdlibm-style kernels on the double-double; tan divides double-doubles.
 * asin/acos: polynomial in x**2 for |x| <= 1/2, else 2 asin(sqrt((1-|x|)/2)) with the sqrt
   rounding error corrected. atan/atan2: reduction to |t| <= tan(pi/8) with one division,
   pi/4 and pi/2 added in two parts; atan2 prescales by powers of 2 (no overflow, no subnormal
@@ -68,17 +77,17 @@ function. NaN/+-inf/+-0 (including the sign of zero results) and subnormals matc
     log2        0.81     0.76          acos        1.24     1.15
     log10       0.72     0.69          atan        1.82     1.74
     log1p       0.82     0.82          atan2       1.82     1.84
-    sin         0.50 *   0.76 *        erf         1.58     0.93
-    cos         0.50 *   0.76 *        erfc        0.50     2.42
+    sin         0.50 *   0.79 *        erf         1.58     0.93
+    cos         0.50 *   0.80 *        erfc        0.50     2.42
     tan         0.50 *   0.94 *        sigmoid     2.30     2.27
     pow         0.50     0.75 **       lgamma      0.50 *** 2.00 ***
 
 Where the bounds are weaker:
-  *   sin/cos/tan: ulp-accurate for |x| < 1.3e10 (float32, k*pi/2 pieces exact for k < 2**33)
-      and |x| < 2.1e8 (float64). Beyond that the Cody-Waite reduction degrades: absolute error
-      <= 3e-8 (float32) up to |x| = 1e15, and about 1e-24 |x| (float64) up to 1e15; past
-      ~4.5e15 the reduction is meaningless (results stay in [-1, 1] for sin/cos but carry no
-      information). No Payne-Hanek reduction is implemented.
+  *   sin/cos/tan hold over the whole range (up to 3.4e38 / 1.8e308). float32: 0.5001 ulp on
+      the stride-61 sweep and on the 3 float32 closest to a multiple of pi/2 in every binade.
+      float64: 3M random bit patterns, dense ranges, and the 2 doubles closest to a multiple of
+      pi/2 in every binade (vs mpmath, <= 0.5 ulp there); the maxima are kernel errors at
+      ordinary arguments.
   **  pow float64: 0.63 ulp for normal results; subnormal results round twice (<= 0.75 ulp).
   *** lgamma for x < 0 is accurate to ~2e-15 * max(1, |lgamma(x)|) in absolute terms only:
       near the zeros of lgamma on the negative axis (x ~ -2.457, -2.747, -3.144, ...) the
@@ -90,7 +99,7 @@ Where the bounds are weaker:
 Speed, ns/element (LLVM 22 -O3 loop kernels on a 2-vCPU AMD EPYC znver4 VM, 512-bit vectors,
 shared with other jobs: +-20% noise; numpy 2.4 has its own AVX-512 exp/log/sin/tanh/pow):
 16M float32 elements (64 MiB in + 64 MiB out, CPU time per element, best of 5):
-    exp  tjit 0.28  numpy 0.48     tanh  tjit 0.53  numpy 0.38     sin  tjit 0.95  numpy 0.70
+    exp  tjit 0.28  numpy 0.48     tanh  tjit 0.53  numpy 0.38     sin  tjit 1.9   numpy 0.72
 16K elements in cache (tjit / numpy; numpy has no erf/erfc/sigmoid/lgamma: scipy.special):
     function  float32      float64          function  float32      float64
     exp       0.28/0.49    0.72/0.81       sinh      0.76/0.38    2.07/1.17
@@ -100,10 +109,13 @@ shared with other jobs: +-20% noise; numpy 2.4 has its own AVX-512 exp/log/sin/t
     log2      0.58/0.27    1.29/0.95       atan      0.31/0.41    0.85/1.32
     log10     0.60/0.24    1.41/2.02       atan2     0.68/0.65    1.66/4.00
     log1p     0.63/0.49    1.40/1.13       pow       2.68/0.69    5.49/2.30
-    sin       0.81/0.54    1.65/12.00      erf       0.50/12.77   3.85/12.85
-    cos       0.80/0.55    1.61/9.26       erfc      4.01/12.22   3.93/11.97
-    tan       0.89/0.41    2.43/1.39       sigmoid   0.39/3.64    0.99/6.28
+    sin       1.70/0.54    3.80/8.77       erf       0.50/12.77   3.85/12.85
+    cos       1.70/0.55    3.75/8.82       erfc      4.01/12.22   3.93/11.97
+    tan       1.91/0.42    4.50/1.37       sigmoid   0.39/3.64    0.99/6.28
     tanh      0.52/0.38    1.46/1.74       lgamma    8.39/18.93   8.86/21.99
+sin/cos/tan pay for the Payne-Hanek reduction on every lane whatever the arguments: ~0.8 ns
+(float32) / ~2.0 ns (float64) per element more than a Cody-Waite-only version (about half of it
+the 2 / 4 gathers, ~1 element per cycle on this AMD CPU).
 """
 from __future__ import annotations
 
@@ -365,6 +377,25 @@ class _E:
     def signbit(self, x):
         return self.bits(x).lt(0)
 
+    def zext64(self, i):
+        return i if i.ty.width == 64 else _V(self, self.b.zext(i.v, ir.IntType(64)))
+
+    # ---- constant tables (indexed loads become gathers when vectorised)
+    def table(self, name, values):
+        """The module's private constant double array ``name`` (created on first use)."""
+        g = self.mod.globals.get(name)
+        if g is None:
+            ty = ir.ArrayType(F64, len(values))
+            g = ir.GlobalVariable(self.mod, ty, name)
+            g.global_constant, g.linkage, g.unnamed_addr = True, "private", True
+            g.initializer = ir.Constant(ty, values)
+        return g
+
+    def lookup(self, table, idx):
+        """table[idx] for an in-range integer index."""
+        ptr = self.b.gep(table, [ir.Constant(idx.ty, 0), idx.v], inbounds=True)
+        return _V(self, self.b.load(ptr))
+
     # ---- polynomials
     def poly(self, z, coeffs):
         """Horner with fma: sum coeffs[i] * z**i."""
@@ -479,16 +510,33 @@ _C = {
     ),
 }
 
-# float32 sin/cos/tan reduce and evaluate in double: 3-piece Cody-Waite of pi/2 with
-# 20+20+53 bits (k*C1, k*C2 exact for |k| < 2**33), polynomials good to ~2**-33.
+# float32 sin/cos/tan reduce and evaluate in double; polynomials good to ~2**-33 on |r| <= pi/4.
 _F32TRIG = dict(
-    TWO_OVER_PI=_h("0x1.45f306dc9c883p-1"),
-    C=(_h("0x1.921fcp+0"), -_h("0x1.5777ap-21"), -_h("0x1.73dcb3b399d74p-43")),
     SIN_S=[-0.16666666639760788, 0.008333329207454677, -0.0001983928497377849,
            2.717885736983057e-06],
     COS_C=[0.04166666661706092, -0.001388888332282164, 2.479941908365587e-05,
            -2.720269815671452e-07],
 )
+
+# Payne-Hanek reduction: 2/pi to 1216 bits (mpmath), bit j (from 1) weighing 2**-j.
+_TWO_OVER_PI = int(
+    "a2f9836e4e441529fc2757d1f534ddc0db6295993c439041fe5163abdebbc561b7246e3a424d"
+    "d2e006492eea09d1921cfe1deb1cb129a73ee88235f52ebb4484e99c7026b45f7e413991d639"
+    "835339f49c845f8bbdf9283b1ff897ffde05980fef2f118b5a0a6d1f6d367ecf27cb09b74f46"
+    "3f669e5fea2d7527bac7ebe5f17b3d0739f78a5292ea6bfb5fb11f8d5d0856033046fc7b6bab", 16)
+_PH_PAD = 64  # zero bits ahead of the binary point: windows may start before it
+
+
+def _ph_table():
+    """T[i] = bits i-PAD+1 .. i-PAD+52 of 2/pi as an integer (exact in a double): any 52-bit
+    window is one load; long enough for four windows from that of the largest float64
+    exponent field (inf/nan lanes read it too)."""
+    n = 2047 - 1076 - 1 + _PH_PAD + 52 * 3 + 1
+    assert n - 1 - _PH_PAD + 52 <= 1216
+    return [float((_TWO_OVER_PI >> (1216 - (i - _PH_PAD + 52))) & (2**52 - 1)) for i in range(n)]
+
+
+_PH_TABLE = _ph_table()
 
 
 # --------------------------------------------------------------------------------------
@@ -678,61 +726,95 @@ def _sigmoid(e, x):
 # --------------------------------------------------------------------------------------
 # trigonometric
 # --------------------------------------------------------------------------------------
-def _trig32(e, x, which):
-    """float32 sin/cos/tan: Cody-Waite reduction and polynomials in double."""
-    T = _F32TRIG
+def _ph_pieces(e, x, xd, npieces):
+    """Payne-Hanek setup for finite |x| >= 1/2 (other lanes read in-range garbage), xd = x as a
+    double. With |x| = m 2**(k-mant), m an integer, returns m0 = sign(x) m 2**-50 and the
+    pieces P_i: 52-bit integers (doubles) reading 2/pi from the bit of weight 2**-(k-mant-1)
+    on (earlier bits make multiples of 4), so that x 2/pi = sum m0 P_i 2**(-52 i) (mod 4) up
+    to m 2**(2 - 52 npieces)."""
+    t = e.tinfo(x)
+    k = e.bits(x).lshr(t.mant) & (2 * t.bias + 1)  # biased exponent (inf/nan: in the table)
+    k = e.select(k.lt(t.bias - 1), t.bias - 1, k)
+    idx = e.zext64(k + (_PH_PAD - t.bias - t.mant - 2))
+    tab = e.table("tjit.mathlib.two_over_pi", _PH_TABLE)
+    m0 = e.from_bits((e.bits(xd) & 0x800FFFFFFFFFFFFF) | (1023 + t.mant - 50 << 52))
+    return m0, [e.lookup(tab, idx + 52 * i) for i in range(npieces)]
+
+
+def _two_sum(e, a, b):
+    """a + b = s + err exactly (Knuth's TwoSum)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _rem_pio2_32(e, x):
+    """float32 x -> (r, q), r a double with x = r + q pi/2 (mod 2pi), |r| <= pi/4. Payne-Hanek
+    for |x| >= pi/4 with 104 bits of 2/pi: 2**-78 absolute error in quadrants, and the fraction
+    exceeds 2**-30 for every float32."""
     xd = e.ext(x)
-    kd = e.rint(xd * T["TWO_OVER_PI"])
-    r = e.fma(-kd, T["C"][0], xd)
-    r = e.fma(-kd, T["C"][1], r)
-    r = e.fma(-kd, T["C"][2], r)
-    r = e.clamp(r, -1.0, 1.0)  # no-op where the reduction is valid; bounds garbage beyond
+    m0, (p0, p1) = _ph_pieces(e, x, xd, 2)
+    h0 = m0 * p0  # < 2**26
+    l0 = e.fma(m0, p0, -h0)
+    qm = h0 + _T64.magic  # rint(h0) in the low mantissa bits
+    q = qm - _T64.magic
+    f = ((h0 - q) + l0) + (m0 * 2.0**-52) * p1  # (h0 - q) + l0 exact: 2**-50 multiples < 1
+    r = f * _C[64]["PIO2"][0]
+    small = e.fabs(xd).lt(_C[32]["PIO4"][0])
+    r = e.select(small, xd, r)
+    n = e.select(small, 0, e.bits(qm))  # q + an offset with zero low bits
+    return e.select(e.fabs(xd).lt(_INF), r, _NAN), n
+
+
+def _trig32(e, x, which):
+    """float32 sin/cos/tan: reduction and polynomials in double."""
+    T = _F32TRIG
+    r, q = _rem_pio2_32(e, x)
     z = r * r
     sr = e.fma(r * z, e.poly(z, T["SIN_S"]), r)
     cr = e.fma(z, e.fma(z, e.poly(z, T["COS_C"]), -0.5), 1.0)
-    q = e.toint(kd)
     if which == "cos":
         q = q + 1
     odd = (q & 1).eq(1)
     if which == "tan":
         num = e.select(odd, -cr, sr)
         den = e.select(odd, sr, cr)
-        res = e.trunc(num / den)
-        return e.select(x.eq(0.0), x, res)
+        return e.select(x.eq(0.0), x, e.trunc(num / den))
     v = e.select(odd, cr, sr)
-    v = e.select((q & 2).eq(2), -v, v)
-    res = e.trunc(v)
-    if which == "sin":
-        res = e.select(x.eq(0.0), x, res)
-    return res
-
-
-# float64: Cody-Waite with four 26-bit pieces of pi/2 (k*P_i exact for |k| < 2**27) and a
-# 53-bit tail, every rounding error captured exactly (Fast2Sum) into a double-double
-# result: 157 bits of pi/2, enough for the worst cancellation of doubles below 2**27*pi/2.
-_F64TRIG = dict(
-    INVPIO2=_h("0x1.45f306dc9c883p-1"),
-    P=(_h("0x1.921fb58p+0"), -_h("0x1.dde974p-27"), _h("0x1.1a62630p-54"), _h("0x1.8a2e038p-81")),
-    PT=-_h("0x1.f1976b7ed8fbcp-110"),
-    LIMIT=2.0**27 * 1.5707963267948966,
-)
+    res = e.trunc(e.select((q & 2).eq(2), -v, v))
+    return e.select(x.eq(0.0), x, res) if which == "sin" else res
 
 
 def _rem_pio2_64(e, x):
-    T = _F64TRIG
-    fn = e.rint(x * T["INVPIO2"])
-    r = e.fma(-fn, T["P"][0], x)  # exact
-    tail = None
-    for p in T["P"][1:]:
-        w = fn * p  # exact
-        rn = r - w
-        err = (r - rn) - w  # exact rounding error of rn
-        tail = err if tail is None else tail + err
-        r = rn
-    tail = e.fma(-fn, T["PT"], tail)
-    y0 = r + tail
-    y1 = (r - y0) + tail
-    return y0, y1, fn
+    """float64 x -> (y0, y1, q): x = y0 + y1 + q pi/2 (mod 2pi), |y0| <= pi/4, y0 + y1 a
+    double-double. Payne-Hanek for |x| >= pi/4 with 208 bits of 2/pi; the fraction (> 2**-62
+    for every double) is summed with error-free transformations to ~2**-150 absolute."""
+    m0, (p0, p1, p2, p3) = _ph_pieces(e, x, x, 4)
+    m1 = m0 * 2.0**-52
+    m2 = m0 * 2.0**-104
+    h0 = m0 * p0  # < 2**55
+    l0 = e.fma(m0, p0, -h0)
+    h0 = e.fma(e.rint(h0 * 0.25), -4.0, h0)  # mod 4, exact
+    k0 = h0 + _T64.magic  # rint(h0) in the low mantissa bits
+    s = (h0 - (k0 - _T64.magic)) + l0  # exact: a multiple of 2**-50 below 2**3
+    h1 = m1 * p1  # < 2**3
+    t, et = _two_sum(e, s, h1)
+    k1 = t + _T64.magic
+    t = t - (k1 - _T64.magic)
+    h2 = m2 * p2  # < 2**-49
+    # et + l1: exact (multiples of 2**-102 below 2**-49)
+    u, eu = _two_sum(e, et + e.fma(m1, p1, -h1), h2)
+    eu = eu + (e.fma(m2, p2, -h2) + (m0 * 2.0**-156) * p3)
+    f0, f1 = _two_sum(e, t, u)
+    f1 = f1 + eu
+    ph, pl = _C[64]["PIO2"]
+    y0 = f0 * ph
+    y1 = e.fma(f0, ph, -y0) + (f0 * pl + f1 * ph)
+    small = e.fabs(x).lt(_C[64]["PIO4"][0])
+    y0 = e.select(small, x, y0)
+    y1 = e.select(small, 0.0, y1)
+    n = e.select(small, 0, e.bits(k0) + e.bits(k1))  # k0 + k1 + offsets with zero low bits
+    return e.select(e.fabs(x).lt(_INF), y0, _NAN), y1, n
 
 
 def _ksin64(e, x, y):
@@ -758,13 +840,9 @@ def _kcos64(e, x, y):
 
 
 def _trig64(e, x, which):
-    y0, y1, fn = _rem_pio2_64(e, x)
-    # no-op where the reduction is valid (|y0| <= pi/4); bounds the garbage beyond
-    y1 = e.select(e.fabs(y0).gt(1.0), 0.0, y1)
-    y0 = e.clamp(y0, -1.0, 1.0)
+    y0, y1, q = _rem_pio2_64(e, x)
     sh, sl = _ksin64(e, y0, y1)
     ch, cl = _kcos64(e, y0, y1)
-    q = e.toint(fn)
     if which == "cos":
         q = q + 1
     odd = (q & 1).eq(1)

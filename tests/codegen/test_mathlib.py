@@ -36,8 +36,6 @@ ULP32 = dict(exp=1.5, exp2=1.5, expm1=2.0, log=1.5, log2=1.5, log10=1.5, log1p=1
 ULP64 = dict(exp=1.5, exp2=1.5, expm1=2.0, log=1.5, log2=1.5, log10=1.5, log1p=1.5, sin=1.5, cos=1.5,
              tan=1.5, tanh=2.0, sinh=2.5, cosh=2.0, asin=2.5, acos=2.0, atan=2.5, atan2=2.5, erf=2.0,
              erfc=2.5, sigmoid=3.0, pow=1.5, lgamma=3.0)
-# sin/cos/tan: ulp-accurate Cody-Waite reduction below these |x| (see the mathlib docstring)
-TRIG_ULP_LIMIT = {"f32": 1.0e10, "f64": 2.0e8}
 
 HAVE_LD = np.finfo(np.longdouble).nmant >= 63  # x87 extended: an accurate float64 reference
 
@@ -259,8 +257,6 @@ def _check(name, dt, x, got, ref, bound, what=""):
 @pytest.mark.parametrize("name", UNARY)
 def test_unary_accuracy(lib, name, dt):
     x = unary_samples(name, dt, 200_000 if dt == "f32" else 60_000)
-    if name in ("sin", "cos", "tan"):
-        x = x[~(np.abs(x) > TRIG_ULP_LIMIT[dt])]
     if name == "lgamma" and dt == "f64":
         # the reflection for x < 0 is accurate in absolute terms only (cancellation near the
         # zeros of lgamma on the negative axis), and python's math.lgamma is itself inaccurate
@@ -279,29 +275,76 @@ def test_unary_accuracy(lib, name, dt):
     _check(name, dt, (x,), got, reference(name, dt, x), bound)
 
 
-@pytest.mark.parametrize("dt", DTYPES)
-@pytest.mark.parametrize("name", ["sin", "cos", "tan"])
-def test_trig_large_arguments(lib, name, dt):
-    """Beyond the ulp-accurate range the Cody-Waite reduction degrades gracefully (absolute
-    error documented in the mathlib docstring), and garbage stays bounded past 2**52."""
-    rng = np.random.default_rng(11)
-    lo = TRIG_ULP_LIMIT[dt]
-    x = np.exp(rng.uniform(np.log(lo), np.log(1e15), 20_000)).astype(NP_DT[dt])
-    x = x * rng.choice([-1, 1], x.size).astype(NP_DT[dt])
-    got = lib(name, dt, x)
-    ref = np.asarray(reference(name, dt, x), dtype=np.float64)
-    diff = got.astype(np.float64) - ref
-    if name == "tan":  # compare angles modulo pi: tan is unbounded near its poles
-        diff = np.arctan(got.astype(np.float64)) - np.arctan(ref)
-        diff = (diff + np.pi / 2) % np.pi - np.pi / 2
-    tol = 1.5e-7 if dt == "f32" else 2e-24 * np.abs(x.astype(np.float64)) + 1e-15
-    assert np.all(np.abs(diff) <= tol), float(np.max(np.abs(diff) - tol))
-    top = 3e38 if dt == "f32" else 1e308
-    huge = np.exp(rng.uniform(np.log(1e16), np.log(top), 5_000)).astype(NP_DT[dt])
-    g = lib(name, dt, huge)
-    assert np.all(np.isfinite(g))
-    if name != "tan":
-        assert np.all(np.abs(g) <= 1.0)
+# The float32 / doubles closest to a multiple of pi/2 in their binades, the hardest cases for
+# the argument reduction (x * 2/pi within ~2**-30 / 2**-61 of an integer): found by an
+# exhaustive search over every float32 mantissa and by continued fractions of 2**k * 2/pi.
+HARD32 = np.array([0x6F79BE45, 0x50A3E87F, 0x6FF9BE45, 0x5123E87F, 0x437CE5F1, 0x7079BE45,
+                   0x6A1976F1, 0x53B146A6, 0x65898498, 0x51A3E87F, 0x43FCE5F1, 0x77584625,
+                   0x4C2332E9, 0x4096CBE4, 0x6C55DA58, 0x70F9BE45, 0x6A9976F1, 0x5C07BCD0,
+                   0x543146A6, 0x66098498, 0x5223E87F, 0x474D246F, 0x723FA09A, 0x447CE5F1],
+                  dtype=np.uint32).view(np.float32)
+HARD64 = np.array([float.fromhex(h) for h in (
+    "0x1.6ac5b262ca1ffp+849", "0x1.6c6cbc45dc8dep+5", "0x1.6ac5b262ca1ffp+850",
+    "0x1.b951f1572eba5p+23", "0x1.504cac51f1eafp+131", "0x1.e009c53148be1p+991",
+    "0x1.4c96c11134d36p+577", "0x1.cfe482285f8edp+860", "0x1.db41f3cb71d7bp+680",
+    "0x1.e7e44a78ac18cp+197", "0x1.c45cd11154dfdp+295", "0x1.6c6cbc45dc8dep+7")])
+TRIG = ("sin", "cos", "tan")
+
+
+def _near_pio2_multiples(dt, max_log2, n):
+    """The floats nearest to k pi/2 for random integers k < 2**max_log2, every other one
+    negated: |x mod pi/2| is then about ulp(x)."""
+    mp = pytest.importorskip("mpmath")
+    rng = np.random.default_rng(17)
+    with mp.workprec(max_log2 + 80):
+        ks = [int(rng.integers(1, 2**62)) << int(s) for s in rng.integers(0, max_log2 - 62, n)]
+        x = np.array([float(mp.mpf(k) * mp.pi / 2) for k in ks]).astype(NP_DT[dt])
+    x[1::2] = -x[1::2]
+    return x
+
+
+def _mp_reference(name, x):
+    """mpmath values (as long doubles where available) for a few arguments."""
+    mp = pytest.importorskip("mpmath")
+    fn = {"sin": mp.sin, "cos": mp.cos, "tan": mp.tan}[name]
+    with mp.workdps(30):
+        ref = np.array([np.longdouble(mp.nstr(fn(mp.mpf(float(v))), 25)) for v in x])
+    return ref if HAVE_LD else ref.astype(np.float64)
+
+
+@pytest.mark.parametrize("name", TRIG)
+def test_trig_float32_full_range(lib, name):
+    """Payne-Hanek reduction over the whole float32 range: every 61st bit pattern above 1e10
+    (alternating signs), then all powers of two, the hardest cases and floats nearest huge
+    multiples of pi/2."""
+    lo, hi = (int(np.float32(v).view(np.uint32)) for v in (1e10, np.finfo(np.float32).max))
+    worst = (0.0, 0.0)
+    for bits in np.array_split(np.arange(lo, hi + 1, 61, dtype=np.uint32), 4):
+        x = bits.view(np.float32).copy()
+        x[1::2] = -x[1::2]
+        ref = REF[name](x.astype(np.float64))  # results are >= 2**-31 in magnitude: normal
+        err = np.abs(lib(name, "f32", x) - ref) / np.ldexp(1.0, np.frexp(ref)[1] - 24)
+        err = np.nan_to_num(err, nan=np.inf)
+        i = int(np.argmax(err))
+        worst = max(worst, (float(err[i]), float(x[i])))
+    assert worst[0] <= ULP32[name], "%s f32: %.3g ulp at x=%r" % (name, *worst)
+    p2 = np.ldexp(np.float32(1.0), np.arange(-149, 128)).astype(np.float32)
+    x = np.concatenate([p2, HARD32, _near_pio2_multiples("f32", 127, 200)])
+    x = np.concatenate([x, -x])
+    _check(name, "f32", (x,), lib(name, "f32", x), reference(name, "f32", x), ULP32[name])
+
+
+@pytest.mark.parametrize("name", TRIG)
+def test_trig_float64_full_range(lib, name):
+    """Payne-Hanek reduction over the whole float64 range: the hardest cases and doubles
+    nearest huge multiples of pi/2 against mpmath, all powers of two against long double."""
+    x = np.concatenate([HARD64, _near_pio2_multiples("f64", 1023, 100)])
+    x = np.concatenate([x, -x])
+    bound = ULP64[name] + (0 if HAVE_LD else 1.0)
+    _check(name, "f64", (x,), lib(name, "f64", x), _mp_reference(name, x), bound)
+    p2 = np.ldexp(1.0, np.arange(-1074, 1024))
+    p2 = np.concatenate([p2, -p2])
+    _check(name, "f64", (p2,), lib(name, "f64", p2), reference(name, "f64", p2), bound)
 
 
 @pytest.mark.parametrize("dt", DTYPES)
@@ -402,7 +445,21 @@ def test_emitted_ir_is_straight_line(name, dt):
     allowed = {"llvm.fma", "llvm.rint", "llvm.floor", "llvm.fabs", "llvm.copysign", "llvm.sqrt",
                "llvm.maxnum", "llvm.minnum"}
     assert all(c.rsplit(".", 1)[0] in allowed for c in callees), callees
+    assert all(g.global_constant for g in mod.global_values if isinstance(g, ir.GlobalVariable))
     llvm.parse_assembly(text).verify()
+
+
+def test_trig_table_is_one_constant_per_module():
+    mod = ir.Module("one")
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [ir.FloatType(), ir.DoubleType()]), name="f")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    for name in TRIG:
+        mathlib.emit(b, name, fn.args[0])
+        mathlib.emit(b, name, fn.args[1])
+    b.ret_void()
+    gvars = [g for g in mod.global_values if isinstance(g, ir.GlobalVariable)]
+    assert len(gvars) == 1 and gvars[0].global_constant
+    llvm.parse_assembly(str(mod)).verify()
 
 
 def test_emit_interface_errors():
@@ -429,6 +486,8 @@ def test_loops_vectorise_without_calls(lib, dt):
         asm = lib.kernel_asm(name, dt)
         assert not re.search(r"^\s+call", asm, re.M), "%s %s: call in the loop kernel" % (name, dt)
         assert len(packed.findall(asm)) >= 10, "%s %s: loop not vectorised" % (name, dt)
+        if name in TRIG and "+avx2" in llvm.get_host_cpu_features().flatten():
+            assert re.search(r"^\s+v\w*gather", asm, re.M), "%s %s: table loads not gathers" % (name, dt)
         if dt == "f32" and name not in ("sin", "cos", "tan", "pow", "erfc", "lgamma"):
             assert re.search(r"^\s+v?\w+ps\b.*%[xyz]mm", asm, re.M), "%s: no packed single ops" % name
 
