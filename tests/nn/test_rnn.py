@@ -1,0 +1,116 @@
+"""Recurrent layers, their cells, packed sequences and nn.utils against torch."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.utils.rnn as TR
+
+import tjit
+import tjit.nn as jnn
+import tjit.nn.utils.rnn as JR
+from nn_util import check_layer, copy_state, pair, rand
+
+
+def seq(*shape, seed=0):
+    return rand(*shape, seed=seed, low=-1, high=1)
+
+
+# (class, arguments, steps, compare gradients): every step is a kernel or two and gate
+# kernels with sigmoid/tanh are slow to compile, so gradients are checked on one short run
+@pytest.mark.parametrize("cls,kw,steps,grad", [
+    ("RNN", {"nonlinearity": "relu", "num_layers": 2}, 3, False),
+    ("RNN", {"batch_first": True}, 2, True),
+    ("LSTM", {"bidirectional": True, "batch_first": True, "proj_size": 2, "bias": False}, 2, False),
+    ("GRU", {"num_layers": 2}, 2, False),
+])
+def test_recurrent_layers(cls, kw, steps, grad):
+    t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, **kw)
+    assert repr(j) == repr(t) and list(j.state_dict()) == list(t.state_dict())
+    check_layer(t, j, seq(2, steps, 3), rtol=1e-5, atol=1e-6, grad=grad)
+
+
+def test_initial_state_and_unbatched_input():
+    t, j = pair(torch.nn.RNN, jnn.RNN, 3, 4)
+    h0 = seq(1, 2, 4, seed=1)
+    check_layer(t, j, seq(2, 2, 3), h0, rtol=1e-5, atol=1e-6, grad=False)
+    check_layer(t, j, seq(2, 3), rand(1, 4, seed=2), rtol=1e-5, atol=1e-6, grad=False)
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
+        j(tjit.ones(3, 2, 3), tjit.ones(2, 2, 4))
+    with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size"):
+        j(tjit.ones(3, 2, 5))
+
+
+@pytest.mark.parametrize("cls,bidirectional", [("LSTM", False), ("GRU", True)])
+def test_packed_sequence_input(cls, bidirectional):
+    t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, bidirectional=bidirectional)
+    x_t, x_j = seq(4, 3, 3, seed=3)
+    lens = [2, 4, 3]
+    t_out, t_h = t(TR.pack_padded_sequence(x_t, lens, enforce_sorted=False))
+    j_out, j_h = j(JR.pack_padded_sequence(x_j, lens, enforce_sorted=False))
+    assert isinstance(j_out, JR.PackedSequence)
+    assert j_out.batch_sizes.tolist() == t_out.batch_sizes.tolist()
+    np.testing.assert_allclose(np.asarray(j_out.data), t_out.data.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for a, b in zip(j_h if isinstance(j_h, tuple) else (j_h,), t_h if isinstance(t_h, tuple) else (t_h,)):
+        np.testing.assert_allclose(np.asarray(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cls,kw", [("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}),
+                                    ("GRUCell", {"bias": False})])
+def test_cells(cls, kw):
+    t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, **kw)
+    assert repr(j) == repr(t)
+    check_layer(t, j, seq(2, 3), rtol=1e-5, atol=1e-6, grad=False)
+    check_layer(t, j, seq(3, seed=1), rtol=1e-5, atol=1e-6, grad=False)
+
+
+def test_pack_pad_utilities():
+    x = np.random.default_rng(0).random((5, 4, 2)).astype(np.float32)
+    lens = [5, 2, 4, 1]
+    tp = TR.pack_padded_sequence(torch.tensor(x), lens, enforce_sorted=False)
+    jp = JR.pack_padded_sequence(tjit.tensor(x), lens, enforce_sorted=False)
+    np.testing.assert_array_equal(np.asarray(jp.data), tp.data.numpy())
+    for name in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+        assert getattr(jp, name).tolist() == getattr(tp, name).tolist()
+    t_pad, t_len = TR.pad_packed_sequence(tp, batch_first=True, padding_value=-1.0, total_length=6)
+    j_pad, j_len = JR.pad_packed_sequence(jp, batch_first=True, padding_value=-1.0, total_length=6)
+    np.testing.assert_array_equal(np.asarray(j_pad), t_pad.numpy())
+    assert j_len.tolist() == t_len.tolist()
+    seqs = [np.random.default_rng(i).random((n, 3)).astype(np.float32) for i, n in enumerate((2, 4, 1))]
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(
+            np.asarray(JR.pad_sequence([tjit.tensor(s) for s in seqs], True, 0.5, side)),
+            TR.pad_sequence([torch.tensor(s) for s in seqs], True, 0.5, side).numpy())
+    j_packed = JR.pack_sequence([tjit.tensor(s) for s in seqs], enforce_sorted=False)
+    for a, s in zip(JR.unpack_sequence(j_packed), seqs):
+        np.testing.assert_array_equal(np.asarray(a), s)
+    with pytest.raises(RuntimeError, match="must be sorted in decreasing order"):
+        JR.pack_padded_sequence(tjit.tensor(x), lens)
+
+
+def test_clip_grad_and_parameter_vectors():
+    t, j = pair(torch.nn.Linear, jnn.Linear, 3, 2)
+    g = [np.random.default_rng(i).normal(size=tuple(p.shape)).astype(np.float32) * 3
+         for i, p in enumerate(t.parameters())]
+    for p_t, p_j, v in zip(t.parameters(), j.parameters(), g):
+        p_t.grad, p_j.grad = torch.tensor(v), tjit.tensor(v)
+    t_norm = torch.nn.utils.clip_grad_norm_(t.parameters(), 1.5)
+    j_norm = jnn.utils.clip_grad_norm_(j.parameters(), 1.5)
+    np.testing.assert_allclose(j_norm.item(), t_norm.item(), rtol=1e-5)
+    for p_t, p_j in zip(t.parameters(), j.parameters()):
+        np.testing.assert_allclose(np.asarray(p_j.grad), p_t.grad.numpy(), rtol=1e-5)
+    torch.nn.utils.clip_grad_value_(t.parameters(), 0.1)
+    jnn.utils.clip_grad_value_(j.parameters(), 0.1)
+    for p_t, p_j in zip(t.parameters(), j.parameters()):
+        np.testing.assert_allclose(np.asarray(p_j.grad), p_t.grad.numpy(), rtol=1e-6)
+    p_t, p_j = list(t.parameters()), list(j.parameters())
+    p_j[0].grad = tjit.tensor([[float("inf"), 0, 0], [0, 0, 0]])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        jnn.utils.clip_grad_norm_(p_j, 1.0, error_if_nonfinite=True)
+    with pytest.warns(FutureWarning):
+        jnn.utils.clip_grad_norm(p_j[1:], 1.0)
+    vec = jnn.utils.parameters_to_vector(j.parameters())
+    np.testing.assert_allclose(np.asarray(vec.detach()), torch.nn.utils.parameters_to_vector(t.parameters()).detach()
+                               .numpy(), rtol=1e-6)
+    jnn.utils.vector_to_parameters(tjit.arange(8, dtype=tjit.float32), j.parameters())
+    assert np.asarray(j.weight.detach()).tolist() == [[0, 1, 2], [3, 4, 5]] and j.bias.tolist() == [6, 7]
+    other = jnn.Linear(3, 2)
+    copy_state(t, other)
