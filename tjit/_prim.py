@@ -18,9 +18,11 @@ from ._tensor import Tensor
 
 # tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
 record = None
-# a pending graph larger than this many nodes is realized on its own (bounded laziness:
-# a loop that never reads a value cannot grow memory or compile time without limit)
-PENDING_NODE_BUDGET = 1024
+# a pending graph deeper than PENDING_DEPTH_BUDGET is realized on its own (bounded laziness:
+# a loop that never reads a value cannot grow memory or compile time without limit).  The
+# node count is an upper bound that counts shared subgraphs once per path, so its budget
+# only catches runaway sharing (x = x + x) and does not cut ordinary graphs.
+PENDING_NODE_BUDGET = 1 << 16
 PENDING_DEPTH_BUDGET = 400
 
 
