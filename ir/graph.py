@@ -19,14 +19,12 @@ _ids = itertools.count()
 
 
 class Node:
-    __slots__ = ("op", "src", "dtype", "shape", "arg", "buffer", "size", "depth", "uid", "__weakref__")
+    __slots__ = ("op", "src", "dtype", "shape", "arg", "buffer", "depth", "uid", "__weakref__")
 
     def __init__(self, op: Op, src: tuple, dtype: DType, shape: tuple, arg):
         self.op, self.src, self.dtype, self.shape, self.arg = op, src, dtype, shape, arg
         self.buffer = None
         self.uid = next(_ids)
-        # number of pending (unrealized) nodes below, an upper bound used for the size budget
-        self.size = 1 + sum(s.size for s in src if s.buffer is None)
         # longest pending path below: lowering and codegen recurse along it
         self.depth = 1 + max((s.depth for s in src if s.buffer is None), default=0)
 

@@ -93,6 +93,11 @@ class Kernel:
     reduces: list = field(default_factory=list)
     inner: list = field(default_factory=list)
     stores: list = field(default_factory=list)
+    # accumulators also written out (at the outer level, after the reduces): a reduction's
+    # value is kept, so a later schedule loads it instead of recomputing it in another kernel
+    # with another summation order (values compared for equality, as a max with its winners,
+    # must stay bit-identical)
+    acc_stores: list = field(default_factory=list)
 
     def __str__(self) -> str:
         return format_kernel(self)
@@ -144,6 +149,8 @@ def format_kernel(k: Kernel) -> str:
                    + ", ".join(f"{v.name} < {extent(v)}" for v in r.vars) + ":")
         out.extend(lines)
         out.append(pad + f"-> {res}")
+    for st in k.acc_stores:
+        out.append("  " * depth + f"{k.args[st.slot].name}[{st.index}] = acc{st.value.arg}  (kept)")
     if k.inner:
         out.append("  " * depth + "for " + ", ".join(f"{v.name} < {extent(v)}" for v in k.inner) + ":")
         depth += 1

@@ -40,6 +40,9 @@ class _Lowering:
         self.acc_deps: list[frozenset] = []  # loop vars each accumulator depends on
         self.reduce_vars: set = set()
         self.ops_seen: list[str] = []
+        self.has_matmul = False
+        self.kept: dict = {}         # reductions whose accumulators are written out too
+        self.acc_stores: list = []
 
     # -- arguments ------------------------------------------------------------------------
     def slot(self, key, make) -> int:
@@ -144,6 +147,10 @@ class _Lowering:
         num = self.n_accs
         self.n_accs += 1
         if n.op is Op.CONTRACT:
+            if any(r.matmul_axes is not None for r in self.reduces) or self.has_matmul:
+                # one matmul per kernel: the code generators block each kernel as one GEMM
+                raise FusionConflict(n, "one matmul per kernel (the GEMM takes the rest as its epilogue)")
+            self.has_matmul = True
             a, b = n.src
             kdim = a.shape[-1]
             kv = sym.var(f"r{num}_0", kdim)
@@ -170,7 +177,31 @@ class _Lowering:
         red = Reduce(num, rop, n.dtype, [v for v in loop_vars if v is not None], value, axes)
         self.reduces.append(red)
         self.acc_deps.append(frozenset(deps))
-        return KVal(K.ACC, n.dtype, (), num)
+        acc = KVal(K.ACC, n.dtype, (), num)
+        if n.op is Op.REDUCE and not self.in_scan and id(n) not in self.kept and _covers(n, idx):
+            slot = len(self.args)
+            self.args.append(KArg(f"kept{slot}", n.dtype, "out", n.numel))
+            self.kept[id(n)] = n
+            self.acc_stores.append(Store(slot, sym.flatten(idx, n.shape), acc))
+        return acc
+
+
+def _covers(n: Node, idx: tuple) -> bool:
+    """Whether the loop writing accumulator values at `idx` visits every element of the
+    reduction's output exactly: each kept axis indexed by its own loop variable."""
+    seen = set()
+    for i, s in zip(idx, n.shape):
+        if s == 1:
+            if not (i.is_const and i.const == 0):
+                return False
+            continue
+        if len(i.terms) != 1 or i.const != 0 or i.terms[0][1] != 1 or not isinstance(i.terms[0][0], sym.Var):
+            return False
+        v = i.terms[0][0]
+        if v.hi + 1 != s or v in seen:
+            return False
+        seen.add(v)
+    return True
 
 
 def _valid_value(conds) -> KVal:
@@ -221,7 +252,8 @@ def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False):
         inner = [v for v in out_vars if v not in deps]
     kind = "contract" if "matmul" in lw.ops_seen else "reduce" if lw.reduces else "elementwise"
     name = _kernel_name(lw, shape, root)
-    k = Kernel(name, kind, lw.args, outer, lw.reduces, inner, stores)
+    k = Kernel(name, kind, lw.args, outer, lw.reduces, inner, stores, lw.acc_stores)
+    k.kept_nodes = list(lw.kept.values())
     return k, lw.arg_nodes
 
 

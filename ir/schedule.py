@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .graph import Node, toposort
 from .kernel import Kernel
 from .lower import FusionConflict, lower, lower_group, lower_scan, lower_scatter
-from .ops import Op
+from .ops import MOVEMENT, SOURCES, Op
 
 # a kernel whose region grows past this many nodes is split (compile time and register
 # pressure grow with it; recomputation of shared subexpressions too)
@@ -97,46 +97,56 @@ def _forced_cuts(targets: list, order: list) -> dict:
 def schedule(targets: list) -> Schedule:
     targets = list(dict.fromkeys(targets))
     order = toposort(targets)
-    by_id = {id(n): n for n in order}
     cuts = _forced_cuts(targets, order)
     while True:
+        items = _lower_all(order, cuts)
+        shared = _shared_work(items, cuts)
+        if not shared:
+            return Schedule(_merge_elementwise(items, cuts), targets)
+        for n, reason in shared:
+            cuts[id(n)] = reason
+
+
+def _lower_all(order, cuts) -> list:
+    items = []
+    for n in order:
+        if id(n) in cuts and not n.realized:
+            _lower_node(n, cuts, items)
+    return items
+
+
+def _lower_node(n: Node, cuts: dict, items: list) -> None:
+    """Append the kernel(s) writing `n`.  A conflict inside its region materializes the
+    node it names first (its kernel goes right before this one: its inputs are all earlier
+    in topological order, so already written), then lowers `n` again.  Kernels lowered
+    before stay valid: they compute that node inline, as they did."""
+    while True:
         try:
-            items = _lower_all(order, by_id, cuts)
+            items.extend(_items_for(n, cuts))
+            return
         except FusionConflict as fc:
             if id(fc.node) in cuts:
                 raise RuntimeError(f"scheduler could not place {fc.node}: {fc.reason}") from fc
             cuts[id(fc.node)] = fc.reason
-            continue
-        shared = _shared_reduces(items, cuts)
-        if not shared:
-            return Schedule(_merge_elementwise(items, cuts), targets)
-        for n, count in shared:
-            cuts[id(n)] = f"reduce used by {count} kernels"
+            _lower_node(fc.node, cuts, items)
 
 
-def _lower_all(order, by_id, cuts) -> list:
-    items = []
-    for n in order:
-        if id(n) not in cuts or n.realized:
-            continue
-        reason = cuts[id(n)]
-        inputs = {k for k in cuts if k != id(n)}
-        if n.op is Op.EXTERN:
-            items.append(ScheduleItem("extern", n, reason, None, list(n.src),
-                                      [_reason(s, cuts) for s in n.src]))
-            continue
-        if n.op is Op.SCATTER:
-            base = n.src[0]
-            k, args = lower(base, inputs, copy=id(base) in cuts or base.realized)
-            k.name = f"copy_{k.name}"
-            items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args]))
-            k, args = lower_scatter(n, inputs)
-            items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args],
-                                      copy_base=True))
-            continue
-        k, args = (lower_scan if n.op is Op.SCAN else lower)(n, inputs)
-        items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args]))
-    return items
+def _items_for(n: Node, cuts: dict) -> list:
+    reason = cuts[id(n)]
+    inputs = {k for k in cuts if k != id(n)}
+    if n.op is Op.EXTERN:
+        return [ScheduleItem("extern", n, reason, None, list(n.src), [_reason(s, cuts) for s in n.src])]
+    if n.op is Op.SCATTER:
+        base = n.src[0]
+        k1, args1 = lower(base, inputs, copy=id(base) in cuts or base.realized)
+        k1.name = f"copy_{k1.name}"
+        k2, args2 = lower_scatter(n, inputs)
+        return [ScheduleItem("kernel", n, reason, k1, args1, [_reason(a, cuts) for a in args1]),
+                ScheduleItem("kernel", n, reason, k2, args2, [_reason(a, cuts) for a in args2], copy_base=True)]
+    k, args = (lower_scan if n.op is Op.SCAN else lower)(n, inputs)
+    kept = getattr(k, "kept_nodes", [])
+    return [ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args], more_outputs=kept,
+                         more_reasons=["reduction computed here, kept for later schedules"] * len(kept))]
 
 
 def _reason(a, cuts) -> str:
@@ -147,29 +157,60 @@ def _reason(a, cuts) -> str:
     return cuts.get(id(a), "?")
 
 
-def _shared_reduces(items, cuts) -> list:
-    """A reduction recomputed inside several kernels is cheaper written once."""
-    from .kernel import K
+# a value several kernels would each recompute is written once when computing it takes more
+# than this many ops (cheap expressions are recomputed: loading them back costs more)
+RECOMPUTE_LIMIT = 40
+_CHEAP = MOVEMENT | SOURCES | {Op.CAST}
+
+
+def _shared_work(items, cuts) -> list:
+    """Reductions, matmuls and long expressions recomputed inside several kernels: without
+    this, a recurrence (an LSTM's cell state) would recompute every earlier step in every
+    later kernel."""
     seen: dict = {}
     for it in items:
         if it.kernel is None:
             continue
-        for node in _region_reduces(it.output, cuts):
+        for node in _region(it.output, cuts):
             seen.setdefault(id(node), [node, 0])[1] += 1
-    return [(n, c) for n, c in seen.values() if c > 1 and id(n) not in cuts]
+    cost: dict = {}
+    out = []
+    for n, count in seen.values():
+        if count > 1 and id(n) not in cuts:
+            if n.op in (Op.REDUCE, Op.CONTRACT):
+                out.append((n, f"reduce used by {count} kernels"))
+            elif _cost(n, cuts, cost) > RECOMPUTE_LIMIT:
+                out.append((n, f"used by {count} kernels and costly to recompute"))
+    return out
 
 
-def _region_reduces(root, cuts) -> list:
+def _region(root, cuts) -> list:
+    """Pending nodes a kernel writing `root` computes (everything above its inputs)."""
     out, stack, seen = [], list(root.src), set()
     while stack:
         n = stack.pop()
         if id(n) in seen or n.realized or id(n) in cuts:
             continue
         seen.add(id(n))
-        if n.op in (Op.REDUCE, Op.CONTRACT):
-            out.append(n)
+        out.append(n)
         stack.extend(n.src)
     return out
+
+
+def _cost(n, cuts, memo) -> int:
+    """Ops on the paths below `n` inside its region (an upper bound: shared parts count once
+    per path), capped so a deep region costs little to measure."""
+    if id(n) in memo:
+        return memo[id(n)]
+    memo[id(n)] = RECOMPUTE_LIMIT + 1  # cycle guard / cap for deep recursion
+    c = 0 if n.op in _CHEAP else 1
+    for s in n.src:
+        if not (s.realized or id(s) in cuts):
+            c += _cost(s, cuts, memo)
+            if c > RECOMPUTE_LIMIT:
+                break
+    memo[id(n)] = min(c, RECOMPUTE_LIMIT + 1)
+    return memo[id(n)]
 
 
 def _merge_elementwise(items: list, cuts: dict) -> list:

@@ -18,11 +18,10 @@ from ._tensor import Tensor
 
 # tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
 record = None
-# a pending graph deeper than PENDING_DEPTH_BUDGET is realized on its own (bounded laziness:
-# a loop that never reads a value cannot grow memory or compile time without limit).  The
-# node count is an upper bound that counts shared subgraphs once per path, so its budget
-# only catches runaway sharing (x = x + x) and does not cut ordinary graphs.
-PENDING_NODE_BUDGET = 1 << 16
+# a pending graph deeper than this is realized on its own (bounded laziness: a loop that never
+# reads a value grows its graph's depth, so it cannot grow memory or compile time without
+# limit).  Depth, not node count: counts of a DAG's nodes are either expensive or, summed
+# per path, explode on shared subgraphs (an LSTM's h and c) and would cut ordinary graphs.
 PENDING_DEPTH_BUDGET = 400
 
 
@@ -31,7 +30,7 @@ def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
     out = Tensor._from_node(n)
     if record is not None and state.grad_enabled and any(t.requires_grad for t in inputs):
         record(out, op, inputs, arg)
-    if n.size > PENDING_NODE_BUDGET or n.depth > PENDING_DEPTH_BUDGET:
+    if n.depth > PENDING_DEPTH_BUDGET:
         out.realize()
     return out
 

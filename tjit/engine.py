@@ -37,6 +37,7 @@ class _Step:
     work: int = 0         # elements the kernel touches: decides whether threads pay off
     serial: bool = False  # scatter kernels read-modify-write: never split
     more: list = None     # local indices of a multi-output kernel's further outputs
+    layout: str = ""      # per kernel argument: 'o' an output, 'i' an input (refs, in order)
 
 
 @dataclass
@@ -112,8 +113,10 @@ def _compile(targets, order, local) -> _Plan:
         kernels.append(k)
         symbols.append(f"k{i}_{k.name}"[:200])
         work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
+        layout = "".join("o" if a.kind in ("out", "inout") else "i" for a in k.args)
         steps.append(_Step("kernel", out, refs, symbols[-1], extent=extent, work=work,
-                           serial=k.kind == "scatter", more=[local[id(n)] for n in item.more_outputs]))
+                           serial=k.kind == "scatter", more=[local[id(n)] for n in item.more_outputs],
+                           layout=layout))
     library = None
     if kernels:
         ir_text = str(emit_module(kernels, symbols))
@@ -236,17 +239,19 @@ def _run(plan: _Plan, order: list) -> None:
         for o in outs:
             if o not in written:
                 written[o] = Buffer(order[o].numel, order[o].dtype.np)
-        ptrs = [written[o].ptr for o in outs]
         keep = []
+        inputs = []
         for kind, i in st.refs:
             n = order[i]
             if kind == "rand":
                 key = n.arg
                 arr = np.array([_mix(key.seed), key.offset], dtype=np.int64)
                 keep.append(arr)
-                ptrs.append(arr.ctypes.data)
+                inputs.append(arr.ctypes.data)
             else:
-                ptrs.append(_buffer_of(n).ptr)
+                inputs.append(_buffer_of(n).ptr)
+        out_ptrs, in_ptrs = iter([written[o].ptr for o in outs]), iter(inputs)
+        ptrs = [next(out_ptrs) if c == "o" else next(in_ptrs) for c in st.layout]
         arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
         if out_node.numel:
             fn = plan.fns[st.symbol]

@@ -36,8 +36,11 @@ def is_float(t: ir.Type) -> bool:
     return isinstance(t, (ir.FloatType, ir.DoubleType, ir.HalfType))
 
 
-_FAST = ("contract",)
-_REDUCE_FLAGS = ("reassoc", "nsz", "contract")
+# No `contract` (fma fusion) on elementwise math: a value recomputed in two kernels must be
+# bit-identical in both (max-pool and relu gradients compare a recomputed activation with a
+# stored maximum), and torch rounds every op too.  Reductions may reassociate.
+_FAST = ()
+_REDUCE_FLAGS = ("reassoc", "nsz")
 
 
 class _Emitter:
@@ -259,6 +262,8 @@ class _Emitter:
             return
         for r in k.reduces:
             self.reduce(r)
+        for st in k.acc_stores:
+            self.store(st)
         self.nested(k.inner, self.stores)
 
     def reduce(self, r):

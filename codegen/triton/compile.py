@@ -77,7 +77,7 @@ def compile_aot(tk: TritonKernel, target=None, constexprs: dict | None = None, a
     consts = {**tk.constexprs, **(constexprs or {})}
     signature = {**tk.signature, **{name: "constexpr" for name in consts}}
     attrs = {(i,): [["tt.divisibility", 16]] for i in range(len(tk.signature))} if aligned else {}
-    options = {"num_warps": tk.num_warps, "num_stages": tk.num_stages, "enable_fp_fusion": True}
+    options = {"num_warps": tk.num_warps, "num_stages": tk.num_stages, "enable_fp_fusion": False}
     return triton.compile(ASTSource(fn, signature, consts, attrs), target=target or sm90(), options=options)
 
 

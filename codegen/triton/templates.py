@@ -115,6 +115,8 @@ class KernelWriter(Emitter):
         self.outer_rows()
         for r in k.reduces:
             self.reduction(r)
+        for st in k.acc_stores:  # reductions kept for later schedules
+            self.store(st)
         blocks = {"BLOCK_O": bo}
         if k.reduces:
             blocks["BLOCK_R"] = br

@@ -191,7 +191,9 @@ def run_schedule(tensors, launch) -> list:
         for node in [item.output] + item.more_outputs:  # a multi-output kernel writes several
             out = values.get(id(node))  # a scatter updates the buffer its copy kernel wrote
             outs.append(out if out is not None else np.zeros(node.numel, node.dtype.np))
-        launch(emit.generate(item.kernel), outs + [_arg(a, values) for a in item.inputs])
+        out_it, in_it = iter(outs), iter([_arg(a, values) for a in item.inputs])
+        launch(emit.generate(item.kernel),
+               [next(out_it) if a.kind in ("out", "inout") else next(in_it) for a in item.kernel.args])
         for node, out in zip([item.output] + item.more_outputs, outs):
             values[id(node)] = out
     return [values[id(t._node)].reshape(t.shape) for t in tensors]

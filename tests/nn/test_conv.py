@@ -101,7 +101,6 @@ def test_small_cnn_kernel_counts(monkeypatch):
     pool, every bias and ReLU fused into a neighbour (the next GEMM's operand or the pool).
     Forward + cross-entropy + all parameter gradients in one schedule: 26 kernels today.
     The pending-graph budget is lifted so that the counts measure fusion alone."""
-    monkeypatch.setattr(tjit._prim, "PENDING_NODE_BUDGET", 10 ** 6)  # (the default no longer cuts it)
 
     def net(nn):
         return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 8, 3), nn.ReLU(),
