@@ -23,6 +23,7 @@ from tjit.ir import dtype as dt
 from .._tensor import Tensor
 from ..api import realize
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..nn._grad import zero_grads
 from ..nn._hooks import RemovableHandle
 from ..ops.creation import tensor
 
@@ -166,18 +167,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop (or zero) the gradients of every optimized tensor."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     # -- state_dict --------------------------------------------------------------------------
     def state_dict(self) -> dict:

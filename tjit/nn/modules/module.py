@@ -12,6 +12,7 @@ from collections import OrderedDict
 
 from ..._tensor import Tensor, device as Device
 from ...ir import dtype as dt
+from .._grad import zero_grads
 from .._hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
 from .module_state import StateDictMixin, _IncompatibleKeys  # noqa: F401  (torch's name lives here too)
@@ -568,17 +569,7 @@ class Module(StateDictMixin):
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def share_memory(self) -> "Module":
         return self._apply(lambda t: t.share_memory_())

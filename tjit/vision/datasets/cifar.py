@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 
 from .._pil import image_module
-from .utils import check_integrity, download_and_extract_archive
+from ._common import ArchiveDownload, TrainTestSplit, files_intact, transform_sample
 from .vision import VisionDataset
 
 # what the batch pickles (numpy arrays in dicts, written by Python 2's cPickle or by Python 3) may reference
@@ -32,7 +32,7 @@ def load_batch(path: str) -> dict:
         return _ArrayUnpickler(f, encoding="latin1").load()
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(TrainTestSplit, ArchiveDownload, VisionDataset):
     """`data` is N x 32 x 32 x 3 uint8 (HWC), `targets` a list of ints; a sample is
     (PIL image, int label)."""
 
@@ -75,26 +75,11 @@ class CIFAR10(VisionDataset):
     def _check_integrity(self) -> bool:
         """Every batch file and the metadata file have their published md5."""
         files = self.train_list + self.test_list + [[self.meta["filename"], self.meta["md5"]]]
-        return all(check_integrity(os.path.join(self.root, self.base_folder, name), md5) for name, md5 in files)
-
-    def download(self) -> None:
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
+        return files_intact(os.path.join(self.root, self.base_folder), files)
 
     def __getitem__(self, index):
         img, target = image_module().fromarray(self.data[index]), self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self):
-        return len(self.data)
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train is True else 'Test'}"
+        return transform_sample(self, img, target)
 
 
 class CIFAR100(CIFAR10):

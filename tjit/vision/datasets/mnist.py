@@ -11,6 +11,7 @@ import tjit
 
 from .._pil import image_module
 from .utils import check_integrity, download_and_extract_archive
+from ._common import TrainTestSplit, transform_sample
 from .vision import VisionDataset
 
 # IDX type codes -> big-endian numpy types
@@ -51,7 +52,7 @@ def read_image_file(path: str):
     return x
 
 
-class MNIST(VisionDataset):
+class MNIST(TrainTestSplit, VisionDataset):
     """Handwritten digits: `data` (N x 28 x 28 uint8) and `targets` (N int64); a sample is
     (PIL image, int label), as in torchvision."""
 
@@ -155,17 +156,7 @@ class MNIST(VisionDataset):
         # numpy() reads a view of stored data in place; item() would run a kernel per index
         img, target = self.data[index].numpy(), int(self.targets[index].numpy())
         img = image_module().fromarray(img, mode="L")
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __len__(self):
-        return len(self.data)
-
-    def extra_repr(self) -> str:
-        return f"Split: {'Train' if self.train is True else 'Test'}"
+        return transform_sample(self, img, target)
 
 
 class FashionMNIST(MNIST):

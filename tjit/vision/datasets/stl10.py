@@ -7,11 +7,12 @@ import os
 import numpy as np
 
 from .._pil import image_module
-from .utils import check_integrity, download_and_extract_archive, verify_str_arg
+from ._common import ArchiveDownload, files_intact
+from .utils import verify_str_arg
 from .vision import VisionDataset
 
 
-class STL10(VisionDataset):
+class STL10(ArchiveDownload, VisionDataset):
     """Splits train, train+unlabeled, unlabeled (label -1) and test; `folds` picks one of the
     ten predefined training folds.  `data` is N x 3 x 96 x 96 uint8, `labels` N ints."""
 
@@ -83,13 +84,7 @@ class STL10(VisionDataset):
             self.labels = self.labels[idx]
 
     def _check_integrity(self) -> bool:
-        return all(check_integrity(os.path.join(self.root, self.base_folder, name), md5)
-                   for name, md5 in self.train_list + self.test_list)
-
-    def download(self) -> None:
-        if self._check_integrity():
-            return
-        download_and_extract_archive(self.url, self.root, filename=self.filename, md5=self.tgz_md5)
+        return files_intact(os.path.join(self.root, self.base_folder), self.train_list + self.test_list)
 
     def __getitem__(self, index):
         target = int(self.labels[index]) if self.labels is not None else None
