@@ -504,7 +504,6 @@ def _int_div(b, x, y, t, unsigned, floor):
     y = b.select(zero, ir.Constant(t, 1), y)
     if unsigned:
         return b.udiv(x, y)
-    y = b.select(b.icmp_signed("==", y, ir.Constant(t, -1)), ir.Constant(t, 1), y) if False else y
     minus1 = b.icmp_signed("==", y, ir.Constant(t, -1))
     safe_y = b.select(minus1, ir.Constant(t, 1), y)
     q = b.sdiv(x, safe_y)
