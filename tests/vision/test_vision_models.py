@@ -142,3 +142,19 @@ def test_weights_transforms_preset():
     out = preset(tjit.rand(3, 300, 260))
     assert tuple(out.shape) == (3, 224, 224)
     assert preset.resize_size == [232]
+
+
+@pytest.mark.slow  # ~20-40 s of kernel compilation on a cold cache
+def test_vgg11_bn_backward_matches_torch():
+    """Training-mode forward and backward of vgg11_bn's features, all parameter gradients."""
+    torch.manual_seed(0)
+    ref = tv_models.BUILDERS["vgg11_bn"](num_classes=10).double()
+    mod = M.vgg11_bn(num_classes=10).double()
+    mod.load_state_dict({k: tjit.tensor(v.detach().numpy()) for k, v in ref.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 3, 32, 32))
+    out, rout = mod.features(tjit.tensor(x)), ref.features(torch.tensor(x))
+    (out * out).sum().backward()
+    (rout * rout).sum().backward()
+    for (name, p), (_, rp) in zip(mod.features.named_parameters(), ref.features.named_parameters()):
+        scale = max(np.abs(rp.grad.numpy()).max(), 1e-6)
+        assert np.abs(p.grad.numpy() - rp.grad.numpy()).max() <= 1e-8 * scale + 1e-12, name
