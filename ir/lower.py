@@ -178,7 +178,8 @@ class _Lowering:
         self.reduces.append(red)
         self.acc_deps.append(frozenset(deps))
         acc = KVal(K.ACC, n.dtype, (), num)
-        if n.op is Op.REDUCE and not self.in_scan and id(n) not in self.kept and _covers(n, idx):
+        if (n.op is Op.REDUCE and n is not self.root and not self.in_scan and id(n) not in self.kept
+                and _covers(n, idx)):  # (the root is written anyway)
             slot = len(self.args)
             self.args.append(KArg(f"kept{slot}", n.dtype, "out", n.numel))
             self.kept[id(n)] = n
