@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import json
 import sys
+import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -254,13 +255,27 @@ def _run(plan: _Plan, order: list) -> None:
         ptrs = [next(out_ptrs) if c == "o" else next(in_ptrs) for c in st.layout]
         arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
         if out_node.numel:
-            fn = plan.fns[st.symbol]
-            if st.serial:
-                fn(arr, 0, st.extent)
+            if stats.kernel_times is None:
+                _launch(plan.fns[st.symbol], arr, st)
             else:
-                threads.run(fn, arr, st.extent, st.work)
+                _timed_launch(plan.fns[st.symbol], arr, st)
         for o in outs:
             order[o].buffer = written[o]
+
+
+def _launch(fn, arr, st) -> None:
+    if st.serial:
+        fn(arr, 0, st.extent)
+    else:
+        threads.run(fn, arr, st.extent, st.work)
+
+
+def _timed_launch(fn, arr, st) -> None:
+    start = time.perf_counter()
+    _launch(fn, arr, st)
+    entry = stats.kernel_times.setdefault(st.symbol, [0, 0.0])
+    entry[0] += 1
+    entry[1] += time.perf_counter() - start
 
 
 def _mix(seed: int) -> int:

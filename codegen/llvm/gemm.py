@@ -47,9 +47,29 @@ class GemmPlan:
     epilogue: KVal | None  # None: the store value is the accumulator itself
 
     @property
-    def mblocks(self) -> int:
-        mc = BLOCKING[self.dtype.name][3]
-        return -(-self.M // mc)
+    def split(self) -> tuple:
+        """(rows, cols) of C per work item.  Work items run on different threads and each
+        packs the operand panels it needs, so splitting M repeats B's packing and splitting
+        N repeats A's: pick the split into about `_items` pieces that repeats the least."""
+        MR, NR = BLOCKING[self.dtype.name][:2]
+        want = _items(self.M * self.N * max(self.Kd, 1), self.batches)
+        best = None
+        a = 1
+        while a <= want:
+            b = want // a
+            mi, ni = _round_up(-(-self.M // a), MR), _round_up(-(-self.N // b), NR)
+            am, bn = -(-self.M // mi), -(-self.N // ni)
+            cost = (am * self.N + bn * self.M) * self.Kd + (0 if am * bn >= want else 1 << 62)
+            if best is None or cost < best[0]:
+                best = (cost, mi, ni)
+            a *= 2
+        return best[1], best[2]
+
+    @property
+    def items(self) -> tuple:
+        """Work items per batch along M and along N."""
+        mi, ni = self.split
+        return -(-self.M // mi), -(-self.N // ni)
 
     @property
     def batches(self) -> int:
@@ -179,8 +199,23 @@ def _accs(v: KVal) -> list:
     return out
 
 
+# multiply-adds per work item below which splitting a GEMM further does not pay
+_MIN_ITEM_FLOPS = 1 << 21
+_MAX_ITEMS = 16
+
+
+def _items(flops: int, batches: int) -> int:
+    """Work items wanted per batch: enough for the threads (a power of two up to 16, so
+    2, 4, 8 or 16 threads share them evenly), none smaller than _MIN_ITEM_FLOPS."""
+    n = 1
+    while n < _MAX_ITEMS and n * batches < _MAX_ITEMS and flops // (2 * n) >= _MIN_ITEM_FLOPS:
+        n *= 2
+    return n
+
+
 def launch_extent(p: GemmPlan) -> int:
-    return p.batches * p.mblocks
+    am, bn = p.items
+    return p.batches * am * bn
 
 
 class _Builder:
@@ -195,9 +230,13 @@ class _Builder:
 
 
 def emit(em, p: GemmPlan) -> None:
-    """Emit the GEMM body into the emitter's current function (start/end = work items)."""
+    """Emit the GEMM body into the emitter's current function (start/end = work items).
+    A work item is a (batch, row block, column block) of C; inside it the loops are
+    BLIS's: column panels jc, depth blocks pc (pack B), row blocks ic (pack A), tiles."""
     b = em.b
     MR, NR, VW, MC, KC, NC = BLOCKING[p.dtype.name]
+    mi, ni = p.split
+    am, bn = p.items
     ft = ir.FloatType() if p.dtype.name == "float32" else ir.DoubleType()
     vt = ir.VectorType(ft, VW)
     nv = NR // VW
@@ -208,52 +247,57 @@ def emit(em, p: GemmPlan) -> None:
     malloc = _decl(em.m, "malloc", ir.FunctionType(I8.as_pointer(), [I64]))
     free = _decl(em.m, "free", ir.FunctionType(ir.VoidType(), [I8.as_pointer()]))
     fma = _decl(em.m, f"llvm.fma.v{VW}{'f32' if esize == 4 else 'f64'}", ir.FunctionType(vt, [vt, vt, vt]))
-    ap = b.bitcast(b.call(malloc, [c(MC * KC * esize + 64)]), ft.as_pointer())
-    bp = b.bitcast(b.call(malloc, [c(KC * min(NC, _round_up(p.N, NR)) * esize + 64)]), ft.as_pointer())
+    ap = b.bitcast(b.call(malloc, [c(min(MC, mi) * KC * esize + 64)]), ft.as_pointer())
+    bp = b.bitcast(b.call(malloc, [c(KC * min(NC, ni) * esize + 64)]), ft.as_pointer())
     tile = b.alloca(ft, MR * NR)
     C = em.ptrs[0]
-    mblocks = p.mblocks
 
     def work_item(w):
-        bidx, mb = b.udiv(w, c(mblocks)), b.urem(w, c(mblocks))
+        bidx, cell = b.udiv(w, c(am * bn)), b.urem(w, c(am * bn))
         # batch vars from the flat batch index, so operand offsets can be evaluated
         rem = bidx
         for v in reversed(p.batch):
             em.loopvars[v] = b.urem(rem, c(extent(v)))
             rem = b.udiv(rem, c(extent(v)))
         off_c = em.index(p.c_offset)
-        ic = b.mul(mb, c(MC))
-        mc = _min(b, c(MC), b.sub(c(p.M), ic))
+        row0, col0 = b.mul(b.udiv(cell, c(bn)), c(mi)), b.mul(b.urem(cell, c(bn)), c(ni))
+        rows = _min(b, c(mi), b.sub(c(p.M), row0))
+        cols = _min(b, c(ni), b.sub(c(p.N), col0))
 
         def jc_block(jb):
-            jc = b.mul(jb, c(NC))
-            nc = _min(b, c(NC), b.sub(c(p.N), jc))
+            jc = b.add(col0, b.mul(jb, c(NC)))
+            nc = _min(b, c(NC), b.sub(b.add(col0, cols), jc))
 
             def pc_block(pb):
                 pc = b.mul(pb, c(KC))
                 kc = _min(b, c(KC), b.sub(c(p.Kd), pc))
                 _pack(em, lb, bp, p.b, p.k, p.n, kc, nc, NR, pc, jc, p.N, ft)
-                _pack(em, lb, ap, p.a, p.k, p.m, kc, mc, MR, pc, ic, p.M, ft)
                 npan = b.udiv(b.add(nc, c(NR - 1)), c(NR))
-                mpan = b.udiv(b.add(mc, c(MR - 1)), c(MR))
 
-                def jpanel(jp):
-                    def ipanel(ip):
-                        accs = _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv)
-                        for r in range(MR):
-                            for q in range(nv):
-                                ptr = b.gep(tile, [c(r * NR + q * VW)])
-                                b.store(accs[r][q], b.bitcast(ptr, vt.as_pointer()), align=esize)
-                        _write_tile(lb, b, tile, C, off_c, ic, jc, ip, jp, mc, nc, pc, MR, NR, p, ft)
-                    lb.for_range("ip", c(0), mpan, ipanel)
-                lb.for_range("jp", c(0), npan, jpanel)
+                def ic_block(ib):
+                    ic = b.add(row0, b.mul(ib, c(MC)))
+                    mc = _min(b, c(MC), b.sub(b.add(row0, rows), ic))
+                    _pack(em, lb, ap, p.a, p.k, p.m, kc, mc, MR, pc, ic, p.M, ft)
+                    mpan = b.udiv(b.add(mc, c(MR - 1)), c(MR))
+
+                    def jpanel(jp):
+                        def ipanel(ip):
+                            accs = _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv)
+                            for r in range(MR):
+                                for q in range(nv):
+                                    ptr = b.gep(tile, [c(r * NR + q * VW)])
+                                    b.store(accs[r][q], b.bitcast(ptr, vt.as_pointer()), align=esize)
+                            _write_tile(lb, b, tile, C, off_c, ic, jc, ip, jp, mc, nc, pc, MR, NR, p, ft)
+                        lb.for_range("ip", c(0), mpan, ipanel)
+                    lb.for_range("jp", c(0), npan, jpanel)
+                lb.for_range("ib", c(0), b.udiv(b.add(rows, c(MC - 1)), c(MC)), ic_block)
             lb.for_range("pb", c(0), c(-(-p.Kd // KC)), pc_block)
         if p.Kd == 0:
-            _zero_rows(lb, b, C, off_c, ic, mc, p, ft)
+            _zero_block(lb, b, C, off_c, row0, rows, col0, cols, p, ft)
         else:
-            lb.for_range("jb", c(0), c(-(-p.N // NC)), jc_block)
+            lb.for_range("jb", c(0), b.udiv(b.add(cols, c(NC - 1)), c(NC)), jc_block)
         if p.epilogue is not None:
-            _epilogue(em, lb, b, C, off_c, ic, mc, p)
+            _epilogue(em, lb, b, C, off_c, row0, rows, col0, cols, p)
 
     lb.for_range("w", start, end, work_item)
     b.call(free, [b.bitcast(ap, I8.as_pointer())])
@@ -275,25 +319,107 @@ def _min(b, x, y):
 
 
 def _pack(em, lb, dst, value, kvar, xvar, kc, extent_, R, pk, p0, total, ft):
-    """dst[panel][k][r] = value at (k = pk+k, x = p0+panel*R+r), zero past `total`.  The
-    value is evaluated at a clamped position, so padding never reads out of bounds."""
+    """dst[panel][k][r] = value at (k = pk+k, x = p0+panel*R+r).  Panels wholly inside
+    the operand are packed without checks, with vector loads when the operand is a plain
+    load contiguous along x or along k; the last, partial panel evaluates the value at a
+    clamped position and stores zero past `total`, so padding never reads out of bounds."""
     b = em.b
     c = lambda x: ir.Constant(I64, x)  # noqa: E731
     npan = b.udiv(b.add(extent_, c(R - 1)), c(R))
+    full = _min(b, npan, b.sdiv(b.sub(c(total), p0), c(R)))
+    along_x = len(xvar) == 1 and _unit_stride_load(value, xvar[0])
+    along_k = len(xvar) == 1 and _unit_stride_load(value, kvar)
 
-    def panel(pi):
+    def scalar_panel(pi, checked, k_from):
         def kloop(k):
             em.loopvars[kvar] = b.add(pk, k)
             for r in range(R):
                 x = b.add(p0, b.add(b.mul(pi, c(R)), c(r)))
-                inb = b.icmp_signed("<", x, c(total))
-                set_axis(em, xvar, b.select(inb, x, c(total - 1)))
+                if checked:
+                    inb = b.icmp_signed("<", x, c(total))
+                    x = b.select(inb, x, c(total - 1))
+                set_axis(em, xvar, x)
                 em.memo = {}
-                v = b.select(inb, em.value(value), ir.Constant(ft, 0.0))
-                di = b.add(b.mul(pi, b.mul(kc, c(R))), b.add(b.mul(k, c(R)), c(r)))
-                b.store(v, b.gep(dst, [di]))
-        lb.for_range("pk", c(0), kc, kloop)
-    lb.for_range("pp", c(0), npan, panel)
+                v = em.value(value)
+                if checked:
+                    v = b.select(inb, v, ir.Constant(ft, 0.0))
+                b.store(v, b.gep(dst, [_packed_at(b, pi, k, kc, R, r)]))
+        lb.for_range("pk", k_from, kc, kloop)
+
+    def full_panel(pi):
+        x0 = b.add(p0, b.mul(pi, c(R)))
+        if along_x:
+            _pack_rows(em, lb, dst, value, kvar, xvar[0], kc, R, pk, x0, pi, ft)
+        elif along_k:
+            scalar_panel(pi, False, _pack_columns(em, lb, dst, value, kvar, xvar[0], kc, R, pk, x0, pi, ft))
+        else:
+            scalar_panel(pi, False, c(0))
+    lb.for_range("pp", c(0), full, full_panel)
+    lb.for_range("pq", full, npan, lambda pi: scalar_panel(pi, True, c(0)))
+
+
+def _packed_at(b, pi, k, kc, R, r):
+    c = lambda x: ir.Constant(I64, x)  # noqa: E731
+    return b.add(b.mul(pi, b.mul(kc, c(R))), b.add(b.mul(k, c(R)), c(r)))
+
+
+def _unit_stride_load(value, var) -> bool:
+    """An unconditional load whose index is plain loop vars and steps by one element along
+    `var` (the operand's own type: plan() checked that)."""
+    if value.op is not K.LOAD or value.arg[2]:
+        return False
+    idx = value.arg[1]
+    return all(isinstance(a, sym.Var) for a, _ in idx.terms) and _coef(idx, var) == 1
+
+
+def _load_vector(em, value, width, ft):
+    """`width` consecutive elements of a unit-stride load from its current position."""
+    b = em.b
+    em.memo = {}
+    ptr = b.gep(em.ptrs[value.arg[0]], [em.index(value.arg[1])])
+    return b.load(b.bitcast(ptr, ir.VectorType(ft, width).as_pointer()), align=4)
+
+
+def _pack_rows(em, lb, dst, value, kvar, xv, kc, R, pk, x0, pi, ft):
+    """Operand contiguous along x: each k's R values are one vector load and store."""
+    b = em.b
+
+    def kloop(k):
+        em.loopvars[kvar] = b.add(pk, k)
+        em.loopvars[xv] = x0
+        vec = _load_vector(em, value, R, ft)
+        ptr = b.gep(dst, [_packed_at(b, pi, k, kc, R, 0)])
+        b.store(vec, b.bitcast(ptr, vec.type.as_pointer()), align=4)
+    lb.for_range("pk", ir.Constant(I64, 0), kc, kloop)
+
+
+_CHUNK = 8  # k's per transposed block in _pack_columns
+
+
+def _pack_columns(em, lb, dst, value, kvar, xv, kc, R, pk, x0, pi, ft):
+    """Operand contiguous along k: load _CHUNK k's of each of the R rows as vectors and
+    transpose them into the panel's k-major order.  Returns where the leftover k's start."""
+    b = em.b
+    c = lambda x: ir.Constant(I64, x)  # noqa: E731
+    chunks = b.udiv(kc, c(_CHUNK))
+    i32 = ir.IntType(32)
+    vt = ir.VectorType(ft, R)
+
+    def chunk(q):
+        k0 = b.mul(q, c(_CHUNK))
+        em.loopvars[kvar] = b.add(pk, k0)
+        rows = []
+        for r in range(R):
+            em.loopvars[xv] = b.add(x0, c(r))
+            rows.append(_load_vector(em, value, _CHUNK, ft))
+        for j in range(_CHUNK):
+            out = ir.Constant(vt, ir.Undefined)
+            for r in range(R):
+                out = b.insert_element(out, b.extract_element(rows[r], ir.Constant(i32, j)), ir.Constant(i32, r))
+            ptr = b.gep(dst, [_packed_at(b, pi, b.add(k0, c(j)), kc, R, 0)])
+            b.store(out, b.bitcast(ptr, vt.as_pointer()), align=4)
+    lb.for_range("pc", c(0), chunks, chunk)
+    return b.mul(chunks, c(_CHUNK))
 
 
 def _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv):
@@ -360,24 +486,25 @@ def _write_tile(lb, b, tile, C, off_c, ic, jc, ip, jp, mc, nc, pc, MR, NR, p, ft
     lb.for_range("tr", c(0), rows, row)
 
 
-def _zero_rows(lb, b, C, off_c, ic, mc, p, ft):
+def _zero_block(lb, b, C, off_c, row0, rows, col0, cols, p, ft):
+    """K = 0: the item's block of C is zero."""
     c = lambda x: ir.Constant(I64, x)  # noqa: E731
 
     def row(r):
-        def col(n):
-            m = b.add(ic, r)
+        def col(q):
+            m, n = b.add(row0, r), b.add(col0, q)
             b.store(ir.Constant(ft, 0.0), b.gep(C, [b.add(off_c, b.add(b.mul(m, c(p.c_row)), b.mul(n, c(p.c_col))))]))
-        lb.for_range("zq", c(0), c(p.N), col)
-    lb.for_range("zr", c(0), mc, row)
+        lb.for_range("zq", c(0), cols, col)
+    lb.for_range("zr", c(0), rows, row)
 
 
-def _epilogue(em, lb, b, C, off_c, ic, mc, p):
-    """out[b, m, n] = epilogue(acc = C[b, m, n]) for this work item's rows."""
+def _epilogue(em, lb, b, C, off_c, row0, rows, col0, cols, p):
+    """out[b, m, n] = epilogue(acc = C[b, m, n]) over this work item's block."""
     c = lambda x: ir.Constant(I64, x)  # noqa: E731
 
     def row(r):
-        def col(n):
-            m = b.add(ic, r)
+        def col(q):
+            m, n = b.add(row0, r), b.add(col0, q)
             set_axis(em, p.m, m)
             set_axis(em, p.n, n)
             ptr = b.gep(C, [b.add(off_c, b.add(b.mul(m, c(p.c_row)), b.mul(n, c(p.c_col))))])
@@ -386,5 +513,5 @@ def _epilogue(em, lb, b, C, off_c, ic, mc, p):
             em.accs[0] = b.load(ptr)
             b.store(em.to_storage(em.value(p.epilogue), p.dtype), ptr)
             em.memo = saved
-        lb.for_range("eq", c(0), c(p.N), col)
-    lb.for_range("er", c(0), mc, row)
+        lb.for_range("eq", c(0), cols, col)
+    lb.for_range("er", c(0), rows, row)

@@ -92,3 +92,16 @@ def test_fresh_process_reuses_plans_from_disk(tmp_path):
     assert "'llvm_compiles'" in first[1] and "'schedules'" in first[1]
     assert "'llvm_compiles'" not in second[1] and "'schedules'" not in second[1]
     assert "'plan_disk_hits'" in second[1]
+
+
+def test_profile_reports_every_kernel_launch():
+    x = tjit.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 4))
+    with tjit.debug.profile() as p:
+        y = (x * 2).sum(1)
+        y.realize()
+        ((x @ x.t()) + 1).realize()
+    assert sum(calls for calls, _ in p.times.values()) >= 2
+    assert all(secs >= 0 for _, secs in p.times.values())
+    text = str(p)
+    assert text.splitlines()[0].split() == ["kernel", "calls", "ms", "%"]
+    assert "total" in text.splitlines()[-1]
