@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DType:
+    """One object per type (compared and hashed by identity: graph keys hash dtypes on
+    every op); unpickling returns the same object."""
     name: str
     itemsize: int
     kind: str  # 'b' bool, 'u' unsigned int, 'i' signed int, 'f' float
@@ -35,6 +37,9 @@ class DType:
 
     def __repr__(self) -> str:
         return f"tjit.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
 
     __str__ = __repr__
 
@@ -89,3 +94,7 @@ def promote_types(a: DType, b: DType) -> DType:
             return signed
         return {1: int16, 2: int32, 4: int64, 8: int64}[unsigned.itemsize]
     return a
+
+
+def _by_name(name: str) -> DType:
+    return {"bool": bool_}.get(name) or globals()[name]

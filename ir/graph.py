@@ -8,13 +8,27 @@ node's value has been computed (realized); later graphs treat such a node as dat
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from dataclasses import dataclass
 
 from .dtype import DType
 from .ops import Op
 
-_INTERN: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
+
+class _Ref(weakref.ref):
+    """A weak reference that remembers its intern-table key (a C-level subclass: creating
+    one costs no Python call, unlike weakref.KeyedRef)."""
+    __slots__ = ("key",)
+
+
+def _forget(ref: _Ref) -> None:
+    if _INTERN.get(ref.key) is ref:
+        del _INTERN[ref.key]
+
+
+# structural key -> weak reference to the live node with that structure
+_INTERN: dict = {}
 _ids = itertools.count()
 
 
@@ -26,7 +40,11 @@ class Node:
         self.buffer = None
         self.uid = next(_ids)
         # longest pending path below: lowering and codegen recurse along it
-        self.depth = 1 + max((s.depth for s in src if s.buffer is None), default=0)
+        depth = 0
+        for s in src:
+            if s.buffer is None and s.depth > depth:
+                depth = s.depth
+        self.depth = depth + 1
 
     @property
     def numel(self) -> int:
@@ -45,25 +63,39 @@ class Node:
 
 
 def node(op: Op, src: tuple, dtype: DType, shape: tuple, arg=None) -> Node:
-    shape = tuple(int(s) for s in shape)
-    key = (op, tuple(id(s) for s in src), dtype, shape, _hashable(arg))
-    found = _INTERN.get(key)
-    if found is not None and found.src == src:
-        return found
+    """The live node with this structure, or a new one.  Sources are keyed by identity: a
+    live node keeps its sources alive, so their ids cannot have been reused."""
+    shape = tuple(map(int, shape))
+    key = (op, tuple(map(id, src)), dtype, shape, None if arg is None else _hashable(arg))
+    ref = _INTERN.get(key)
+    if ref is not None:
+        found = ref()
+        if found is not None:
+            return found
     n = Node(op, tuple(src), dtype, shape, arg)
-    _INTERN[key] = n
+    ref = _Ref(n, _forget)
+    ref.key = key
+    _INTERN[key] = ref
     return n
 
 
+_NAN, _NEG_ZERO = ("nan",), ("-0.0",)
+
+
 def _hashable(arg):
-    if isinstance(arg, float) and arg != arg:
-        return ("nan",)
-    if isinstance(arg, (list, tuple)):
-        return tuple(_hashable(a) for a in arg)
-    if isinstance(arg, (int, float, bool, str, type(None), DType, Op)) or hasattr(arg, "__hash__"):
-        # keep int/float/bool distinct: CONST 1 and 1.0 and True are different nodes
-        return (type(arg).__name__, arg) if isinstance(arg, (int, float, bool)) else arg
-    return id(arg)
+    """A dict key for a node's arg.  Floats are keyed so that NaN finds itself and -0.0
+    is not 0.0 (CONST values); int vs bool vs float need no tag: the node's dtype, also
+    in the key, tells them apart."""
+    t = type(arg)
+    if t is int or t is str or t is bool:
+        return arg
+    if t is float:
+        if arg != arg:
+            return _NAN
+        return _NEG_ZERO if arg == 0.0 and math.copysign(1.0, arg) < 0 else arg
+    if t is tuple or t is list:
+        return tuple([_hashable(a) for a in arg])
+    return arg if getattr(arg, "__hash__", None) is not None else id(arg)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from enum import Enum, auto
 
 
 class Op(Enum):
+    __hash__ = object.__hash__  # members are singletons; Enum's own hash is a Python call
     # sources
     BUFFER = auto()   # realized data; arg = runtime Buffer
     CONST = auto()    # arg = python scalar, broadcast to shape

@@ -26,13 +26,20 @@ PENDING_DEPTH_BUDGET = 400
 
 
 def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
-    n = node(op, tuple(t._node for t in inputs), dtype, tuple(shape), arg)
-    out = Tensor._from_node(n)
-    if record is not None and state.grad_enabled and any(t.requires_grad for t in inputs):
-        record(out, op, inputs, arg)
+    n = node(op, tuple([t._node for t in inputs]), dtype, shape, arg)
+    out = _new_tensor(Tensor)
+    out._node_ = n
+    if record is not None and state.grad_enabled:
+        for t in inputs:
+            if t.requires_grad_flag:
+                record(out, op, inputs, arg)
+                break
     if n.depth > PENDING_DEPTH_BUDGET:
         out.realize()
     return out
+
+
+_new_tensor = object.__new__
 
 
 def alias(t):
@@ -46,6 +53,12 @@ def alias(t):
 
 # -- broadcasting ------------------------------------------------------------------------
 def broadcast_shapes(*shapes, op: str = "") -> tuple:
+    first = shapes[0] if shapes else ()
+    for s in shapes:
+        if s != first:
+            break
+    else:
+        return tuple(first)
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
@@ -102,6 +115,15 @@ def result_type(*operands) -> dt.DType:
     """torch.result_type: tensors with dimensions, 0-d tensors and Python numbers are
     promoted in three tiers; a lower tier only matters when it is of a higher category
     (bool < integer < float)."""
+    if len(operands) == 2:  # the common cases, without the general walk
+        a, b = operands
+        if isinstance(a, Tensor):
+            d = a._node_.dtype
+            if isinstance(b, Tensor):
+                if b._node_.dtype is d:
+                    return d
+            elif type(b) is float and d.kind == "f" or type(b) is int and d.kind in "iuf":
+                return d
     tiers = [None, None, None]
     for x in operands:
         if isinstance(x, Tensor):
@@ -124,6 +146,10 @@ def _combine(higher, lower):
 
 def const(value, dtype: dt.DType, shape=()):
     """A constant tensor (a CONST node; never materialized unless asked for)."""
+    if type(value) is float and dtype.kind == "f":
+        out = _new_tensor(Tensor)
+        out._node_ = node(Op.CONST, (), dtype, shape, value)
+        return out
     if dtype.kind == "b":
         value = bool(value)
     elif dtype.kind in "iu":
@@ -152,12 +178,32 @@ def elementwise(op: Op, *args, out_dtype: dt.DType | None = None, compute_dtype:
     """Broadcast, promote, and apply an elementwise primitive.  `compute_dtype` overrides
     the promoted type the inputs are cast to; `out_dtype` the result's (comparisons: bool)."""
     common = compute_dtype or result_type(*args)
+    if len(args) == 2:
+        fast = _same_shape_binary(op, args[0], args[1], common, out_dtype)
+        if fast is not None:
+            return fast
     shape = broadcast_shapes(*(a._node.shape for a in args if isinstance(a, Tensor)), op=name)
     # a Python number becomes a constant of the final shape directly (one node, not three)
     tensors = [expand_to(cast(a, common), shape) if isinstance(a, Tensor) else
                (const(a, common, shape) if isinstance(a, Number) else expand_to(cast(to_tensor(a, common), common), shape))
                for a in args]
     return apply(op, tensors, out_dtype or common, shape)
+
+
+def _same_shape_binary(op: Op, a, b, common: dt.DType, out_dtype):
+    """`elementwise` for two tensors of one shape and the common dtype, or a tensor and a
+    Python float/int in its dtype: no broadcasting or casts to consider (most ops)."""
+    if not isinstance(a, Tensor) or a._node_.dtype is not common:
+        return None
+    shape = a._node_.shape
+    if isinstance(b, Tensor):
+        if b._node_.dtype is not common or b._node_.shape != shape:
+            return None
+    elif type(b) is float and common.kind == "f":
+        b = const(b, common, shape)
+    else:
+        return None
+    return apply(op, (a, b), out_dtype or common, shape)
 
 
 def broadcast_cast(common: dt.DType, name: str, *args):

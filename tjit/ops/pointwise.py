@@ -43,8 +43,15 @@ def _scaled(other, alpha, common: dt.DType):
     return mul(cast(to_tensor(other, common), common), const(alpha, common))
 
 
+def _plain(input, other) -> bool:
+    """A tensor and a tensor or a Python float: no argument checks can fail."""
+    return isinstance(input, Tensor) and (isinstance(other, Tensor) or type(other) is float)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other (bool + bool is logical or)."""
+    if alpha == 1 and out is None and _plain(input, other) and type(alpha) is int:
+        return elementwise(Op.ADD, input, other, name="add")
     if isinstance(input, Tensor) or isinstance(other, Tensor):
         binary_args("add", input, other, input_number=True)
     common = result_type(input, other)
@@ -64,6 +71,9 @@ def _check_bool_sub(input, other) -> None:
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other; torch refuses bool operands."""
+    if (alpha == 1 and type(alpha) is int and out is None and _plain(input, other) and input.dtype is not dt.bool_
+            and (type(other) is float or other.dtype is not dt.bool_)):
+        return elementwise(Op.SUB, input, other, name="sub")
     binary_args("sub", input, other, input_number=True)
     _check_bool_sub(input, other)
     common = result_type(input, other)
@@ -79,6 +89,8 @@ def rsub(input, other, *, alpha=1):
 
 
 def mul(input, other, *, out=None):
+    if out is None and _plain(input, other):
+        return elementwise(Op.MUL, input, other, name="mul")
     binary_args("mul", input, other, input_number=True)
     return write_out(elementwise(Op.MUL, input, other, name="mul"), out)
 
@@ -114,6 +126,8 @@ def div(input, other, *, rounding_mode=None, out=None):
     """True division in a float type, or rounded toward zero ('trunc') or down ('floor') in
     the promoted type (integer division by zero is an error)."""
     if rounding_mode is None:
+        if out is None and _plain(input, other) and input.dtype.kind == "f":
+            return elementwise(Op.DIV, input, other, compute_dtype=float_dtype_of(input, other), name="div")
         binary_args("div", input, other, input_number=True)
         d = float_dtype_of(input, other)
         return write_out(elementwise(Op.DIV, input, other, compute_dtype=d, name="div"), out)

@@ -47,6 +47,8 @@ def _unique_dims(dims, ndim: int, op: str, message: str) -> tuple:
 # -- reshape -----------------------------------------------------------------------------
 def _infer_shape(shape, numel: int) -> tuple:
     shape = [int(s) for s in _dims(shape)]
+    if -1 not in shape and math.prod(shape) == numel and min(shape, default=0) >= 0:
+        return tuple(shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -67,12 +69,20 @@ def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dt.DType):
         return view_dtype(x, shape[0])
     new = _infer_shape(shape, x.numel())
-    shp, strides, off = _meta(x)
-    ns = _view_strides(shp, strides, new)
-    if ns is None:
+    view = _try_view(x, new)
+    if view is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return _view_node(x, Op.RESHAPE, new, new, (new, ns, off))
+    return view
+
+
+def _try_view(x: Tensor, new: tuple):
+    """x viewed with shape `new` if torch's stride rule allows it, else None."""
+    if x._base is None:  # a contiguous base: any shape views it
+        return _view_node(x, Op.RESHAPE, new, new, (new, contiguous_strides(new), 0))
+    shp, strides, off = x._view_meta
+    ns = _view_strides(shp, strides, new)
+    return None if ns is None else _view_node(x, Op.RESHAPE, new, new, (new, ns, off))
 
 
 def view_dtype(x: Tensor, d: dt.DType) -> Tensor:
@@ -87,10 +97,8 @@ def view_dtype(x: Tensor, d: dt.DType) -> Tensor:
 def reshape(x: Tensor, *shape) -> Tensor:
     """A view when the strides allow one (torch's rule), else a copy."""
     new = _infer_shape(shape, x.numel())
-    shp, strides, _ = _meta(x)
-    if _view_strides(shp, strides, new) is not None:
-        return view(x, new)
-    return apply(Op.RESHAPE, [x], x.dtype, new, new)
+    view = _try_view(x, new)
+    return view if view is not None else apply(Op.RESHAPE, [x], x.dtype, new, new)
 
 
 def view_as(x, other):
