@@ -9,9 +9,11 @@ kernel flipped and its channel axes swapped.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 from ..modules.utils import _ntuple
+from ...autograd.function import Function
 from ._base import L, Op, S, apply
 from .padding import constant_pad
 
@@ -26,20 +28,64 @@ def _tuple(v, n, name):
 
 def windows(x, kernel, stride, dilation, lead: int):
     """All sliding windows of the last len(kernel) axes of x, as
-    x.shape[:lead] + out_sizes + kernel, built from movement ops whose gradients stay cheap
-    (tinygrad's pooling trick): each axis is tiled so that row k of a (kernel, i*f + d)
-    reshape starts k*d elements in; striding is a reshape to (out, stride) and a shrink."""
+    x.shape[:lead] + out_sizes + kernel.  Windows that do not overlap are plain movement
+    ops (their gradients are too); overlapping ones are a Function whose gradient is
+    `fold_windows`, because differentiating the tiling trick below would sum through
+    reshapes whose indices need chains of div/mod (slow kernels)."""
+    kernel, stride, dilation = tuple(kernel), tuple(stride), tuple(dilation)
+    spatial = tuple(x.shape[lead:])
+    out = tuple((i - d * (k - 1) - 1) // s + 1 for i, k, s, d in zip(spatial, kernel, stride, dilation))
+    if _disjoint(kernel, stride, dilation):
+        return _window_view(x, kernel, stride, dilation, lead), out
+    return _Windows.apply(x, kernel, stride, dilation, lead), out
+
+
+def _disjoint(kernel, stride, dilation) -> bool:
+    return all(k <= s for k, s in zip(kernel, stride)) and all(d == 1 for d in dilation)
+
+
+class _Windows(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, dilation, lead):
+        ctx.geometry = (tuple(x.shape[lead:]), kernel, stride, dilation, lead)
+        return _window_view(x, kernel, stride, dilation, lead)
+
+    @staticmethod
+    def backward(ctx, g):
+        return fold_windows(g, *ctx.geometry), None, None, None, None
+
+
+def fold_windows(g, spatial, kernel, stride, dilation, lead: int):
+    """The adjoint of windows(): g is laid out as windows' result (lead axes, out sizes,
+    kernel); each position of the `spatial` grid sums the window entries that read it.  One
+    shifted, spread copy of g per kernel offset, all summed in one fused kernel whose loads
+    have plain indices."""
+    n = len(kernel)
+    total = None
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        part = _spread(g[(slice(None),) * (lead + n) + offset], stride, n)
+        widths = [(0, 0)] * lead + [(k * d, size - k * d - p) for k, d, size, p in
+                                    zip(offset, dilation, spatial, part.shape[lead:])]
+        part = constant_pad(part, widths)
+        total = part if total is None else total + part
+    return total
+
+
+def _window_view(x, kernel, stride, dilation, lead: int):
+    """windows() from movement ops (tinygrad's pooling trick): each axis is tiled so that
+    row k of a (kernel, i*f + d) reshape starts k*d elements in; striding is a reshape to
+    (out, stride) and a shrink."""
     n = len(kernel)
     spatial = tuple(x.shape[lead:])
     out = tuple((i - d * (k - 1) - 1) // s + 1 for i, k, s, d in zip(spatial, kernel, stride, dilation))
     keep = tuple(x.shape[:lead])
-    if all(k <= s for k, s in zip(kernel, stride)) and all(d == 1 for d in dilation):
+    if _disjoint(kernel, stride, dilation):
         x = constant_pad(x, [(0, 0)] * lead + [(0, max(0, o * s - i)) for i, o, s in zip(spatial, out, stride)])
         x = _shrink(x, lead, [(0, o * s) for o, s in zip(out, stride)])
         x = S.reshape(x, keep + _flat((o, s) for o, s in zip(out, stride)))
         x = _shrink(x, lead, _flat(((0, o), (0, k)) for o, k in zip(out, kernel)))
         order = tuple(range(lead)) + tuple(lead + 2 * i for i in range(n)) + tuple(lead + 2 * i + 1 for i in range(n))
-        return S.permute(x, order), out
+        return S.permute(x, order)
     f = [1 + int(o * s > i - d * (k - 1)) for o, s, i, d, k in zip(out, stride, spatial, dilation, kernel)]
     reps = [-(-k * (i * ff + d) // i) for k, i, d, ff in zip(kernel, spatial, dilation, f)]
     x = S.reshape(x, keep + _flat((1, i) for i in spatial))
@@ -53,7 +99,7 @@ def windows(x, kernel, stride, dilation, lead: int):
     x = _shrink(x, lead, _flat(((0, k), (0, o), (0, 1)) for k, o in zip(kernel, out)))
     x = S.reshape(x, keep + _flat((k, o) for k, o in zip(kernel, out)))
     order = tuple(range(lead)) + tuple(lead + 2 * i + 1 for i in range(n)) + tuple(lead + 2 * i for i in range(n))
-    return S.permute(x, order), out
+    return S.permute(x, order)
 
 
 def _flat(pairs) -> tuple:
@@ -221,8 +267,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """col2im: the sum of every column placed back at its window (overlaps add up), one
-    shifted, spread copy per kernel offset, all summed in one fused kernel."""
+    """col2im: the sum of every column placed back at its window (overlaps add up)."""
     if input.ndim not in (2, 3):
         raise NotImplementedError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
                                   f"(got {input.ndim}D)")
@@ -242,15 +287,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but "
                            f"got input.size(2)={length}.")
     channels = ck // math.prod(kernel)
-    cols = S.reshape(x, (batch, channels) + kernel + tuple(blocks))
+    cols = S.permute(S.reshape(x, (batch, channels) + kernel + tuple(blocks)), (0, 1, 4, 5, 2, 3))
     padded = tuple(o + 2 * p for o, p in zip(out_size, padding))
-    total = None
-    for ki in range(kernel[0]):
-        for kj in range(kernel[1]):
-            part = _spread(cols[:, :, ki, kj], stride, 2)
-            offset = (ki * dilation[0], kj * dilation[1])
-            widths = [(0, 0), (0, 0)] + [(o, full - o - s) for o, full, s in zip(offset, padded, part.shape[2:])]
-            part = constant_pad(part, widths)
-            total = part if total is None else total + part
+    total = fold_windows(cols, padded, kernel, stride, dilation, 2)
     total = constant_pad(total, [(0, 0), (0, 0)] + [(-p, -p) for p in padding])
     return total if input.ndim == 3 else S.squeeze(total, 0)
