@@ -468,3 +468,8 @@ def test_legacy_tensor_types():
     assert isinstance(tjit.ones(2), tjit.FloatTensor) and not isinstance(tjit.ones(2), tjit.DoubleTensor)
     assert isinstance(tjit.ones(2, dtype=tjit.uint8), tjit.ByteTensor)
     assert_same(torch.ones(2).type(), tjit.ones(2).type())
+
+
+def test_negative_zero_constant_is_its_own_node():
+    a, b = tjit.full((2,), 0.0), tjit.full((2,), -0.0)
+    assert np.signbit(b.numpy()).all() and not np.signbit(a.numpy()).any()

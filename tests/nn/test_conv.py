@@ -122,3 +122,15 @@ def test_small_cnn_kernel_counts(monkeypatch):
     np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-5)
     for p_t, g in zip(t.parameters(), grads):
         np.testing.assert_allclose(np.asarray(g), p_t.grad.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_conv_input_gradient_is_plain_kernels():
+    """The gradient through overlapping windows is one shifted copy per kernel offset (an
+    elementwise kernel), never a reduction over tiled reshapes (div/mod-chained indices)."""
+    import tjit.nn.functional as F
+    x = tjit.from_numpy(np.random.rand(2, 4, 10, 10).astype(np.float32)).requires_grad_()
+    w = tjit.from_numpy(np.random.rand(8, 4, 3, 3).astype(np.float32))
+    gx, = tjit.autograd.grad(F.conv2d(x, w, padding=1).square().sum(), [x])
+    kinds = [item.kernel.kind for item in tjit.debug.schedule(gx).items]
+    assert "reduce" not in kinds and len(kinds) <= 3, kinds
+
