@@ -359,26 +359,6 @@ def _svdvals_grad(F, c, g):
     return F.contract(u, _col(F, g) * vh)
 
 
-def _qr_grad(F, c, g):
-    """A = QR (m >= n), one factor at a time: dA = [gQ + Q copyutl(N)] R^-T with
-    N = gR R^T - Q^T gQ and copyutl mirroring N's upper triangle onto its lower one."""
-    mode, out = c.arg[0].params[0], c.arg[1]
-    *batch, m, n = c.shape(0)
-    if m < n:
-        raise NotDifferentiable("derivative for 'qr' is not implemented for matrices with more columns than rows")
-    batch, d = tuple(batch), c.dtype(0)
-    q = c.out if out == 0 else c.sibling(0, d, batch + ((m, m) if mode == "complete" else (m, n)))
-    r = c.out if out == 1 else c.sibling(1, d, batch + ((m, n) if mode == "complete" else (n, n)))
-    q, r = _cut(F, q, (m, n)), _cut(F, r, (n, n))
-    gq = _cut(F, g, (m, n)) if out == 0 else None
-    nm = -F.contract(_mT(F, q), gq) if out == 0 else F.contract(_cut(F, g, (n, n)), _mT(F, r))
-    upper = F.iota((n, n), 0) <= F.iota((n, n), 1)
-    ga = F.contract(q, F.where(upper, nm, _mT(F, nm)))
-    if gq is not None:
-        ga = ga + gq
-    return F.contract(ga, _mT(F, F.inverse(r)))
-
-
 def _pinv_grad(F, c, g):
     """torch's pinv_backward."""
     a, p = c.x, c.out
@@ -394,16 +374,7 @@ def _pinv_grad(F, c, g):
     return -_mT(F, mm(k, p)) + mm(mm(gh - mm(a, k), p), ph) + phk - mm(mm(phk, p), a)
 
 
-def _legacy_solve_grad(which: int):
-    """torch.solve(B, A) -> (X, LU): the solution's gradients, as linalg.solve's."""
-    def rule(F, c, g):
-        if c.arg[1] != 0:
-            raise NotDifferentiable("derivative for the LU output of 'solve' is not implemented")
-        gb = F.solve(_mT(F, c.y), g)
-        return gb if which == 0 else -F.contract(gb, _mT(F, c.out))
-    return rule
-
-
+# qr, eig, linalg_eig and lu register theirs from tjit/ops/linalg_grad.py
 EXTERN_RULES = {
     "sort": (_by_index,),
     "median": (_by_index,),
@@ -413,12 +384,10 @@ EXTERN_RULES = {
     "det": (_det_grad,),
     "slogdet": (_slogdet_grad,),
     "solve": (_solve_a_grad, _solve_b_grad),
-    "legacy_solve": (_legacy_solve_grad(0), _legacy_solve_grad(1)),
     "cholesky": (_cholesky_grad,),
     "eigh": (_eigh_grad,),
     "svd": (_svd_grad,),
     "svdvals": (_svdvals_grad,),
-    "qr": (_qr_grad,),
     "pinv": (_pinv_grad,),
 }
 

@@ -8,8 +8,10 @@ removed tjit.eig gives complex spectra as (real, imag) pairs.
 from __future__ import annotations
 
 from .ops import linalg as _L
+from .ops import linalg_grad as _linalg_grad  # noqa: F401  (registers the qr / eig / lu gradients)
 from .ops import shape as _S
 from ._prim import write_out
+from .ops.creation import eye as _eye
 from .ops.reduction import _return_type, _vector_norm
 
 LinAlgError = _L.LinAlgError
@@ -62,6 +64,27 @@ def svd(A, full_matrices=True):
 
 def qr(A, mode="reduced"):
     return _return_type("linalg_qr", ("Q", "R"))(*_L._qr(A, mode))
+
+
+def lu_factor(A, *, pivot=True):
+    lu, pivots, _, _ = _L._lu(A, "torch.lu_factor", pivot, check="torch.linalg.lu_factor")
+    return _return_type("linalg_lu_factor", ("LU", "pivots"))(lu, pivots)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    check = "torch.linalg.lu_factor_ex" if check_errors else None
+    lu, pivots, _, info = _L._lu(A, "torch.lu_factor", pivot, check)
+    return _return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))(lu, pivots, info)
+
+
+def lu(A, *, pivot=True):
+    """(P, L, U) unpacked from the packed factorization with tensor ops, so L and U
+    differentiate through it; P is piecewise constant and has no gradient, as torch's."""
+    packed, _, p, _ = _L._lu(A, "linalg.lu", pivot)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    low = _S.tril(packed[..., :, :k], -1) + _eye(m, k, dtype=packed.dtype)
+    return _return_type("linalg_lu", ("P", "L", "U"))(p.detach(), low, _S.triu(packed[..., :k, :]))
 
 
 def cholesky(A, *, upper=False, out=None):

@@ -273,6 +273,28 @@ def test_legacy_solve():
     assert_same(torch.linalg.lu_factor(ta).LU, lu, rtol=1e-4)
 
 
+@pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 3), (2, 4, 4), (3, 0)])
+def test_lu(shape):
+    """linalg.lu_factor / lu_factor_ex / lu: getrf's packed LU, 1-based int32 pivots, P L U."""
+    x = M(*shape, dtype="float64")
+    for name in ("linalg.lu_factor", "linalg.lu_factor_ex", "linalg.lu"):
+        check_op(name, None, x)
+    check_op("linalg.lu", None, M(*shape), rtol=1e-4, atol=1e-5)
+
+
+def test_lu_errors():
+    check_op("linalg.lu_factor", None, SINGULAR, match=r"torch.linalg.lu_factor: U\[2,2\] is zero")
+    check_op("linalg.lu_factor", None, SINGULAR_BATCH, match=r"\(Batch element 1\): U\[2,2\] is zero")
+    check_op("linalg.lu_factor_ex", None, SINGULAR_BATCH)
+    check_op("linalg.lu_factor_ex", None, SINGULAR, kwargs={"check_errors": True}, match="lu_factor_ex: U")
+    check_op("linalg.lu", None, SINGULAR)
+    check_op("linalg.lu_factor", None, M(3), match="torch.lu_factor: Expected tensor with 2 or more dimensions")
+    check_op("linalg.lu", None, M(3), match="linalg.lu: Expected tensor with 2 or more dimensions")
+    for dtype in ("int64", "float16", "bool"):
+        check_op("linalg.lu_factor", None, M(2, 2, dtype=dtype), match="lu_cpu")
+    check_op("linalg.lu", None, M(2, 2), kwargs={"pivot": False}, match="without pivoting")
+
+
 def aligned(ref: np.ndarray, got: np.ndarray, axis: int = -2) -> np.ndarray:
     """got with each vector (along `axis`) flipped to point the way ref's does."""
     sign = np.sign(np.sum(ref * got, axis=axis, keepdims=True))

@@ -3,6 +3,7 @@ LAPACK-backed linear algebra (EXTERN: numpy routines on realized inputs).
 
 torch.* spellings live here (torch.svd returns V, torch.qr takes `some`, torch.eig is the
 removed real-pairs form); tjit.linalg builds the torch.linalg spellings on the `_` helpers.
+The gradients of qr, eig and lu are in linalg_grad.py, the others in ir/autodiff.py.
 """
 from __future__ import annotations
 
@@ -347,27 +348,29 @@ def _batch_prefix(a: np.ndarray, k: int) -> str:
     return f"(Batch element {k}): " if a.ndim > 2 else ""
 
 
-def _lu_packed(m: np.ndarray):
-    """LAPACK getrf by partial pivoting: (packed L\\U, info = the first zero pivot, 1-based,
-    or 0).  numpy does not expose it; errors and the legacy solve need it."""
+def _getrf(m: np.ndarray):
+    """LAPACK getrf (partial pivoting) of one (rows, cols) matrix: (packed L\\U, 1-based row
+    swaps, info = the first zero pivot, 1-based, or 0).  numpy does not expose it."""
     a = np.array(m, dtype=m.dtype)
+    pivots = np.zeros(min(a.shape), np.int32)
     info = 0
-    for j in range(a.shape[0]):
+    for j in range(len(pivots)):
         p = j + int(np.argmax(np.abs(a[j:, j])))
+        pivots[j] = p + 1
         a[[j, p]] = a[[p, j]]
         if a[j, j] == 0:
             info = info or j + 1
             continue
         a[j + 1:, j] /= a[j, j]
         a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
-    return a, info
+    return a, pivots, info
 
 
 def _singular(op: str, a: np.ndarray, detail):
     """Raise the LinAlgError torch raises for the first singular matrix of a batch;
     `detail(info)` words it."""
     for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
-        info = _lu_packed(m)[1]
+        info = _getrf(m)[2]
         if info:
             raise LinAlgError(f"{op}: {_batch_prefix(a, k)}{detail(info)}")
     raise LinAlgError(f"{op}: The input matrix is singular.")
@@ -423,31 +426,71 @@ def _solve(A, B) -> Tensor:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
                            f"{torch_name(A.dtype)} and B of type {torch_name(B.dtype)} instead")
     vector = B.ndim == 1 or B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1])
-    Bm = S.unsqueeze(B, -1) if vector else B
-    if Bm.shape[-2] != A.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({A.shape[-2]}x{A.shape[-1]} and {Bm.shape[-2]}x{Bm.shape[-1]})")
-    batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(Bm.shape[:-2]))
-    A = expand_to(A, batch + tuple(A.shape[-2:]))
-    Bm = expand_to(Bm, batch + tuple(Bm.shape[-2:]))
-    (X,) = extern("solve", (), _np_solve, [A, Bm], [(A.dtype, tuple(Bm.shape))])
+    X = _solve_matrices(A, S.unsqueeze(B, -1) if vector else B)
     return S.squeeze(X, -1) if vector else X
 
 
-def _np_legacy_solve(b, a):
-    lu = np.array(a)
-    for idx in np.ndindex(a.shape[:-2]):
-        lu[idx] = _lu_packed(a[idx])[0]
-    return _np_solve(a, b)[0], lu
+def _solve_matrices(A, B) -> Tensor:
+    """X with AX = B for (batches of) matrices B; batch dims broadcast."""
+    if B.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({A.shape[-2]}x{A.shape[-1]} and {B.shape[-2]}x{B.shape[-1]})")
+    batch = broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    A = expand_to(A, batch + tuple(A.shape[-2:]))
+    B = expand_to(B, batch + tuple(B.shape[-2:]))
+    (X,) = extern("solve", (), _np_solve, [A, B], [(A.dtype, tuple(B.shape))])
+    return X
 
 
 def solve(input, A):
     """The removed torch.solve(B, A) -> (solution, LU): X with AX = B, and A's packed LU
-    factorization (getrf layout); tjit.linalg.solve(A, B) is the modern form."""
+    factorization (getrf layout, as linalg.lu_factor's, and differentiable like it);
+    tjit.linalg.solve(A, B) is the modern form."""
     _lapack_input(A, "solve", kernel="lu_cpu")
-    x, lu = extern("legacy_solve", (), _np_legacy_solve, [input, A],
-                   [(A.dtype, tuple(input.shape)), (A.dtype, tuple(A.shape))])
-    return _return_type("solve", ("solution", "LU"))(x, lu)
+    return _return_type("solve", ("solution", "LU"))(_solve_matrices(A, input), _lu(A, "solve")[0])
+
+
+def _permutation(pivots: np.ndarray, rows: int, dtype) -> np.ndarray:
+    """P with A = P L U from getrf's 1-based row swaps."""
+    order = np.arange(rows)
+    for j, p in enumerate(pivots - 1):
+        order[[j, p]] = order[[p, j]]
+    return np.eye(rows, dtype=dtype)[order].T
+
+
+def _np_lu(check: str | None):
+    """getrf of each matrix of a batch: (LU, pivots, P, info); a zero pivot raises, naming
+    the op `check`, where one is given (torch.linalg.lu_factor's check)."""
+    def fn(a):
+        batch, (m, n) = a.shape[:-2], a.shape[-2:]
+        lu, pivots = np.empty_like(a), np.empty(batch + (min(m, n),), np.int32)
+        perm, info = np.empty(batch + (m, m), a.dtype), np.empty(batch, np.int32)
+        for k, idx in enumerate(np.ndindex(batch)):
+            lu[idx], pivots[idx], info[idx] = _getrf(a[idx])
+            perm[idx] = _permutation(pivots[idx], m, a.dtype)
+            if check and info[idx]:
+                raise RuntimeError(f"{check}: {_batch_prefix(a, k)}U[{info[idx]},{info[idx]}] is zero and using it "
+                                   "on lu_solve would result in a division by zero. If you still want to perform the "
+                                   "factorization, consider calling linalg.lu(A, pivot) or "
+                                   "linalg.lu_factor_ex(A, pivot)")
+        return lu, pivots, perm, info
+    return fn
+
+
+def _lu(input, op: str, pivot: bool = True, check: str | None = None):
+    """LU factorization with partial pivoting, A = P L U: (LU packed as getrf's, 1-based int32
+    pivots, P, int32 info).  Only LU is differentiable (P and the pivots are piecewise
+    constant).  `op` names the function in shape errors."""
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: Expected tensor with 2 or more dimensions. Got size: {list(input.shape)} instead")
+    x = _lapack_input(input, op, square=False, kernel="lu_cpu", ints_unimplemented=True)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    *batch, m, n = x.shape
+    batch = tuple(batch)
+    return extern("lu", (check,), _np_lu(check), [x],
+                  [(x.dtype, tuple(x.shape)), (dt.int32, batch + (min(m, n),)), (x.dtype, batch + (m, m)),
+                   (dt.int32, batch)])
 
 
 def _np_eig_pairs(eigenvectors: bool):
