@@ -270,7 +270,7 @@ def test_zip_layout_matches_torch(tmp_path):
 
 def test_zip64_records(tmp_path, monkeypatch):
     # Pretend 2**32-1 is 300 bytes so the zip64 paths (sizes and header offsets) are exercised.
-    monkeypatch.setattr(S, "_U32_MAX", 300)
+    monkeypatch.setattr(S.zipwriter, "_U32_MAX", 300)
     objs = [Tens(sample("float64", (n,), seed=n), "float64") for n in (4, 60, 0, 7)]
     p = tmp_path / "z64.pt"
     dump(objs, p)
