@@ -122,11 +122,12 @@ class _Lowering:
         new_idx, conds = [], []
         for i, (b, _), s in zip(idx, widths, src.shape):
             j = i - b
-            new_idx.append(j)
             if j.lo < 0 or j.hi > s - 1:
                 if j.hi < 0 or j.lo > s - 1:  # entirely in the padding
                     return KVal(K.CONST, n.dtype, (), fill)
                 conds.append(Constraint(j, 0, s - 1))
+                j = sym.ranged(j, 0, s - 1)  # only read where the constraint holds
+            new_idx.append(j)
         if not conds:
             return self.render(src, tuple(new_idx), valid)
         inner = self.render(src, tuple(new_idx), valid + tuple(conds))

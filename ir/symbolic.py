@@ -3,8 +3,9 @@
 Views compose into these expressions (ir/index.py); the simplifier's job is to cancel the
 div/mod pairs that reshapes introduce, so the code generators see plain affine loads that
 vectorise.  Every expression is a `Lin` (a linear combination of atoms plus a constant);
-atoms are loop variables (`Var`), floor division and modulo by a positive constant, and
-`Ext` (an integer read from data, as in gather).  Everything is immutable and hashable.
+atoms are loop variables (`Var`), floor division and modulo by a positive constant,
+`Ext` (an integer read from data, as in gather) and `Ranged` (an expression with bounds a
+valid mask guarantees).  Everything is immutable and hashable.
 """
 from __future__ import annotations
 
@@ -67,6 +68,27 @@ class Mod(Atom):
 
     def __str__(self):
         return f"({self.num}%{self.d})"
+
+
+@dataclass(frozen=True)
+class Ranged(Atom):
+    """`num`, known to lie in [lo, hi] wherever the expression is used: a padded read is
+    only used where its valid mask holds, so the index under it may be simplified with
+    the mask's bounds (reshapes then cancel); code still computes `num` itself."""
+    num: "Lin"
+    lo: int
+    hi: int
+
+    def __str__(self):
+        return f"{{{self.num}}}"
+
+
+def ranged(x, lo: int, hi: int) -> "Lin":
+    """x, with the bounds [lo, hi] a valid mask guarantees (see Ranged)."""
+    x = lin(x)
+    if lo <= x.lo and x.hi <= hi:
+        return x
+    return lin(Ranged(x, max(lo, x.lo), min(hi, x.hi)))
 
 
 def _order(atom: Atom) -> tuple:
@@ -258,6 +280,8 @@ def substitute(x: Lin, env: dict) -> Lin:
             out = out + floordiv(substitute(a.num, env), a.d) * c
         elif isinstance(a, Mod):
             out = out + mod(substitute(a.num, env), a.d) * c
+        elif isinstance(a, Ranged):
+            out = out + ranged(substitute(a.num, env), a.lo, a.hi) * c
         else:
             out = out + lin(a) * c
     return out

@@ -117,6 +117,8 @@ class _Emitter:
         b = self.b
         if isinstance(a, sym.Var):
             return self.loopvars[a]
+        if isinstance(a, sym.Ranged):
+            return self.index(a.num)
         if isinstance(a, sym.Ext):
             v = self.cast(self.value(a.key), a.key.dtype, _I64_DTYPE)
             v = b.select(b.icmp_signed("<", v, ir.Constant(I64, a.lo)), ir.Constant(I64, a.lo), v)

@@ -39,7 +39,7 @@ def atoms(e: sym.Lin):
     """The atoms of `e`, including those inside Div/Mod numerators."""
     for a, _ in e.terms:
         yield a
-        if isinstance(a, (sym.Div, sym.Mod)):
+        if isinstance(a, (sym.Div, sym.Mod, sym.Ranged)):
             yield from atoms(a.num)
 
 
@@ -60,7 +60,7 @@ def _magnitude(e: sym.Lin) -> int:
     """Largest absolute value any partial sum of `e` can take."""
     total = abs(e.const)
     for a, c in e.terms:
-        m = _magnitude(a.num) if isinstance(a, (sym.Div, sym.Mod)) else max(abs(a.lo), abs(a.hi))
+        m = _magnitude(a.num) if isinstance(a, (sym.Div, sym.Mod, sym.Ranged)) else max(abs(a.lo), abs(a.hi))
         total += abs(c) * m
     return total
 

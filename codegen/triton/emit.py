@@ -294,6 +294,8 @@ class Emitter:
         if isinstance(a, sym.Ext):
             return self.ext(a)
         num = self.index(a.num)
+        if isinstance(a, sym.Ranged):
+            return num
         op = "//" if isinstance(a, sym.Div) else "%"
         if a.num.lo >= 0:
             return Tile(f"({num.expr} {op} {a.d})", num.axes)
