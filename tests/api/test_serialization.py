@@ -623,3 +623,19 @@ def test_safetensors_against_reference_package(tmp_path):
     back = S.load_safetensors(q, from_array=from_array)
     for name, t in tensors.items():
         np.testing.assert_array_equal(back[name].array, t.array)
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_torch_checkpoint_with_lists(tmp_path, protocol):
+    obj = {"a": [1, 2, 3], "c": [[4], []]}
+    path = tmp_path / "ck.pt"
+    torch.save(obj, path, pickle_protocol=protocol)
+    assert load(path) == obj
+
+
+def test_frozenset_opcode_keeps_its_items():
+    """Protocol 4's FROZENSET opcode (protocol 2 pickles it as a global, which the allow-list
+    refuses, as torch's weights-only loader does)."""
+    from tjit.serialization.unpickler import RestrictedUnpickler
+    data = pickle.dumps(frozenset({1, 2}), protocol=4)
+    assert RestrictedUnpickler(data, persistent_load=None).load() == frozenset({1, 2})

@@ -11,6 +11,8 @@ def evaluate(e: sym.Lin, env: dict) -> int:
     for a, c in e.terms:
         if isinstance(a, sym.Var):
             v = env[a.name]
+        elif isinstance(a, sym.Ranged):
+            v = evaluate(a.num, env)
         elif isinstance(a, sym.Div):
             v = evaluate(a.num, env) // a.d
         else:
@@ -71,3 +73,17 @@ def test_bounds():
     assert (e.lo, e.hi) == (-2, 17)
     vals = [evaluate(e, {"i": a, "j": b}) for a, b in itertools.product(range(4), range(5))]
     assert min(vals) == e.lo and max(vals) == e.hi
+
+
+def test_padded_read_simplifies_under_its_valid_bounds():
+    """x[i - 1] of a padded row, then a reshape: where the mask 0 <= i - 1 <= 23 holds the
+    div/mod cancel, and the value is still computed exactly there."""
+    r, i = sym.var("r", 4), sym.var("i", 26)
+    shifted = sym.ranged(i - 1, 0, 23)
+    flat = r * 24 + shifted
+    row, col = sym.unflatten(flat, (4, 24))
+    assert not sym.has_divmod(row) and not sym.has_divmod(col)
+    for rv, iv in itertools.product(range(4), range(1, 25)):
+        env = {"r": rv, "i": iv}
+        assert (evaluate(row, env), evaluate(col, env)) == (rv, iv - 1)
+    assert sym.ranged(i, 0, 30) == i  # already within bounds: unchanged
