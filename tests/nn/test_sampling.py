@@ -79,3 +79,53 @@ def test_affine_grid_and_grid_sample(align):
         return lambda x, g: tuple(lib_f.grid_sample(x, g, mode=m, padding_mode=p, align_corners=align)
                                   for m in ("bilinear", "nearest") for p in ("zeros", "border", "reflection"))
     check_fn(run(TF), run(JF), x_np(2, 3, 4, 5), grid, grad=False, rtol=1e-5, atol=1e-6)
+
+
+def aa_both(mode, cases):
+    def run(lib_f):
+        return lambda x: tuple(lib_f.interpolate(x, mode=mode, antialias=True, **kw) for kw in cases)
+    return run(TF), run(JF)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias(mode):
+    """Downsampling widens the filter; mixed down/up axes, align_corners, scale_factor vs size;
+    gradients on one of them (compiling backward graphs is the slow part)."""
+    x = x_np(2, 3, 11, 9)
+    check_fn(*aa_both(mode, [{"size": (3, 5)}, {"size": (13, 4), "align_corners": True}, {"size": (1, 9)},
+                             {"scale_factor": 0.45, "recompute_scale_factor": True}, {"scale_factor": (0.5, 2.3)}]),
+             x, rtol=1e-5, atol=1e-5, grad=False)
+    check_fn(*aa_both(mode, [{"scale_factor": 0.37, "align_corners": mode == "bicubic"}]), x, rtol=1e-5, atol=1e-5)
+
+
+def test_interpolate_antialias_upsample_and_lanczos():
+    """Upsampling keeps the filter's width (for bilinear without align_corners that is plain
+    bilinear); lanczos exists only antialiased."""
+    cases = [{"size": (9, 13), "mode": "bilinear"}, {"scale_factor": 2.3, "mode": "bicubic", "align_corners": True},
+             {"size": (2, 3), "mode": "lanczos"}, {"scale_factor": (0.6, 1.5), "mode": "lanczos"}]
+    check_fn(*interp_both([dict(kw, antialias=True) for kw in cases]), x_np(1, 2, 5, 6), rtol=1e-5, atol=1e-5,
+             grad=False)
+    x = tjit.tensor(x_np(1, 2, 5, 6))
+    np.testing.assert_allclose(np.asarray(JF.interpolate(x, size=(9, 13), mode="bilinear", antialias=True)),
+                               np.asarray(JF.interpolate(x, size=(9, 13), mode="bilinear")), rtol=1e-5, atol=1e-6)
+    check_fn(*aa_both("bicubic", [{"size": (4, 3)}]), x_np(1, 1, 7, 5).astype(np.float64), grad=False)
+    y = JF.interpolate(x, size=(2, 3), mode="bicubic", antialias=True)
+    assert len(tjit.debug.schedule(y).kernels) <= 2     # weight tables fuse into one gather-sum per axis
+
+
+def test_interpolate_antialias_errors():
+    x = tjit.ones(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="Anti-alias option is restricted to bilinear, bicubic, and lanczos modes"):
+        JF.interpolate(x, size=2, mode="nearest", antialias=True)
+    with pytest.raises(ValueError, match="requires a 4-D tensor as input"):
+        JF.interpolate(tjit.ones(1, 1, 4), size=2, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="Lanczos mode requires antialias=True"):
+        JF.interpolate(x, size=2, mode="lanczos")
+    with pytest.raises(ValueError, match="Lanczos mode does not support align_corners=True"):
+        JF.interpolate(x, size=2, mode="lanczos", align_corners=True, antialias=True)
+    with pytest.raises(NotImplementedError, match=r"\(got 3D\) for the modes: .* lanczos .* \(got bicubic\)"):
+        JF.interpolate(tjit.ones(1, 1, 4), size=2, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="not implemented for 'Half'"):
+        JF.interpolate(x.half(), size=2, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="recompute_scale_factor is not meaningful with an explicit size"):
+        JF.interpolate(x, size=2, mode="bilinear", recompute_scale_factor=True)

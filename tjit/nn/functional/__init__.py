@@ -24,6 +24,7 @@ from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_poo
                       max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d)
 from .normalization import (batch_norm, group_norm, instance_norm, layer_norm, local_response_norm,  # noqa: F401
                             rms_norm)
-from .sampling import (affine_grid, channel_shuffle, grid_sample, interpolate, native_channel_shuffle,  # noqa: F401
-                       pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
+from .sampling import (channel_shuffle, interpolate, native_channel_shuffle, pixel_shuffle,  # noqa: F401
+                       pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest)
+from .grid_sample import affine_grid, grid_sample  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401

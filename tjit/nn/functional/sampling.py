@@ -1,18 +1,23 @@
-"""Resampling: interpolate (nearest, linear family, bicubic, area), pixel (un)shuffle,
-affine_grid and grid_sample.  Interpolation is separable: each spatial axis is resampled in
-turn by gathers at source positions computed from the output index, with torch's
-coordinate rules (align_corners, scale_factor vs. size)."""
+"""Resampling: interpolate (nearest, linear family, bicubic, area, antialiased bilinear /
+bicubic / lanczos), pixel and channel shuffles.  Interpolation is separable: each spatial
+axis is resampled in turn by gathers at source positions computed from the output index,
+with torch's coordinate rules (align_corners, scale_factor vs. size)."""
 from __future__ import annotations
 
 import math
 import warnings
 
 from ..modules.utils import _ntuple
-from ._base import L, P, S, cast, const, dt, gather_dim, iota
+from ._base import P, R, S, cast, dt, gather_dim, iota
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
-_LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
+_LINEAR = ("linear", "bilinear", "trilinear")
+_NO_ALIGN = ("nearest", "area", "nearest-exact")
+_NEEDS_NDIM = {"linear": 3, "bilinear": 4, "trilinear": 5, "bicubic": 4, "lanczos": 4}
 _CUBIC_A = -0.75
+_ATEN_NAMES = {dt.bool_: "Bool", dt.uint8: "Byte", dt.int8: "Char", dt.int16: "Short", dt.int32: "Int",
+               dt.int64: "Long", dt.float16: "Half", dt.bfloat16: "BFloat16", dt.float32: "Float",
+               dt.float64: "Double"}
 
 
 def _output_sizes(x, size, scale_factor, recompute_scale_factor):
@@ -27,6 +32,8 @@ def _output_sizes(x, size, scale_factor, recompute_scale_factor):
                              f"spatial dimensions of {list(x.shape[2:])} and output size of {list(sizes)}. Please "
                              "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, "
                              "...,oK) format.")
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
         return tuple(int(s) for s in sizes), [None] * n
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
@@ -86,14 +93,19 @@ def _linear_axis(x, d, out_size, scale, align_corners):
     return _take(x, d, i0) * (1.0 - w1) + _take(x, d, i1) * w1
 
 
-def _cubic_weights(t):
-    a = _CUBIC_A
-
-    def near(z):  # |z| <= 1
+def _cubic_pieces(a):
+    """The cubic-convolution kernel with parameter a: its pieces for |z| <= 1 and 1 < |z| < 2."""
+    def near(z):
         return ((a + 2) * z - (a + 3)) * z * z + 1
 
-    def far(z):  # 1 < |z| < 2
+    def far(z):
         return ((a * z - 5 * a) * z + 8 * a) * z - 4 * a
+    return near, far
+
+
+def _cubic_weights(t):
+    """Weights of the taps at -1, 0, 1, 2 around a position t in [0, 1) past a sample."""
+    near, far = _cubic_pieces(_CUBIC_A)
     return far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)
 
 
@@ -110,36 +122,114 @@ def _cubic_axis(x, d, out_size, scale, align_corners):
     return out
 
 
-def _check_mode(x, mode, align_corners):
-    if mode in ("nearest", "area", "nearest-exact"):
-        if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
-                             "bicubic | trilinear")
+# -- antialiasing (torch's separable _upsample_*_aa kernels, after PIL) ------------------
+def _triangle(z):
+    return P.clamp_min(1.0 - P.abs(z), 0.0)
+
+
+def _keys_cubic(z):
+    """Keys' cubic (a = -0.5): PIL's bicubic filter, which antialiasing uses."""
+    near, far = _cubic_pieces(-0.5)
+    z = P.abs(z)
+    return P.where(z < 1.0, near(z), P.where(z < 2.0, far(z), 0.0))
+
+
+def _sinc(z):
+    pz = z * math.pi
+    return P.where(z == 0, 1.0, P.sin(pz) / pz)
+
+
+def _lanczos3(z):
+    z = P.abs(z)
+    return P.where(z < 3.0, _sinc(z) * _sinc(z / 3.0), 0.0)
+
+
+_AA_FILTERS = {"bilinear": (1.0, _triangle), "bicubic": (2.0, _keys_cubic), "lanczos": (3.0, _lanczos3)}
+
+
+def _rounded(value, dtype):
+    """A host scalar rounded to dtype, as torch holds its scale and support in scalar_t."""
+    return float(dtype.np.type(value))
+
+
+def _aa_axis(x, d, out_size, scale, align_corners, mode):
+    """Antialiased resampling along axis d: output i averages the inputs within the filter's
+    support around scale * (i + 0.5), the filter widened by the downscale ratio and its
+    weights renormalized to sum to 1 (near the borders too).  The fixed-width window of
+    `taps` inputs per output is one gather, weighted and summed.  The rounding follows
+    torch's mix of scalar_t and double arithmetic."""
+    in_size, f, f64 = x.shape[d], x.dtype, dt.float64
+    half_width, kernel = _AA_FILTERS[mode]
+    ratio = _rounded(_ratio(in_size, out_size, scale, align_corners), f)
+    widen = max(ratio, 1.0)
+    support = _rounded(half_width * widen, f)
+    taps = math.ceil(support) * 2 + 1
+    center = cast((iota((out_size, 1), 0, f64) + 0.5) * ratio, f)                  # (out, 1)
+    first = P.clamp_min(P.floor(cast(center, f64) - support + 0.5), 0.0)
+    count = P.clamp(P.clamp_max(P.floor(cast(center, f64) + support + 0.5), in_size) - first, 0, taps)
+    k = iota((out_size, taps), 1, f64)
+    pos = first + k                                                               # (out, taps)
+    arg = cast((cast(cast(pos, f) - center, f64) + 0.5) * _rounded(1.0 / widen, f), f)
+    w = P.where(k < count, kernel(arg), 0.0)
+    total = R.sum(w, 1, keepdim=True)
+    w = P.where(total != 0, w / total, w)
+    index = S.reshape(cast(P.clamp_max(pos, in_size - 1), dt.int64), (out_size * taps,))
+    vals = S.reshape(_take(x, d, index), tuple(x.shape[:d]) + (out_size, taps) + tuple(x.shape[d + 1:]))
+    return R.sum(vals * S.reshape(w, (out_size, taps) + (1,) * (x.ndim - d - 1)), d + 1)
+
+
+def _antialias(x, sizes, scales, align_corners, mode):
+    """Width first, then height, skipping an axis whose size does not change (as torch)."""
+    if x.dtype not in (dt.float32, dt.float64):
+        raise NotImplementedError(f'"compute_index_ranges_weights" not implemented for '
+                                  f"'{_ATEN_NAMES.get(x.dtype, x.dtype)}'")
+    for i in reversed(range(len(sizes))):
+        if sizes[i] != x.shape[2 + i]:
+            x = _aa_axis(x, 2 + i, sizes[i], scales[i], align_corners, mode)
+    return x
+
+
+def _input_error(ndim, mode):
+    return NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {ndim}D) for the modes: "
+                               f"nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact "
+                               f"(got {mode})")
+
+
+def _check_mode(x, mode, align_corners, antialias):
+    """torch's checks once the output size is settled, in its order."""
+    if antialias and not (mode in _AA_FILTERS and x.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
+    if mode in _NO_ALIGN:
         return
-    expected = _LINEAR.get(mode, 4 if mode == "bicubic" else None)
-    if expected is None:
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.ndim}D) for the "
-                                  f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
-                                  f"(got {mode})")
+    expected = _NEEDS_NDIM.get(mode)
     if x.ndim != expected:
-        raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {expected}D input")
+        if mode in _LINEAR:
+            raise NotImplementedError(f"Got {x.ndim}D input, but {mode} mode needs {expected}D input")
+        raise _input_error(x.ndim, mode)
+    if mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resize the spatial axes of (N, C, *spatial) input."""
     if input.ndim not in (3, 4, 5):
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
-                                  f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
-                                  f"nearest-exact (got {mode})")
-    _check_mode(input, mode, align_corners)
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by tjit")
+        raise _input_error(input.ndim, mode)
+    if mode in _NO_ALIGN and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                         "bicubic | trilinear")
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
+    _check_mode(input, mode, align_corners, antialias)
     if mode == "area":
         pool = {3: adaptive_avg_pool1d, 4: adaptive_avg_pool2d, 5: adaptive_avg_pool3d}[input.ndim]
         return pool(input, sizes)
     align = bool(align_corners)
+    if antialias:
+        return _antialias(input, sizes, scales, align, mode)
     x = input
     for i, (out_size, scale) in enumerate(zip(sizes, scales)):
         d = 2 + i
@@ -213,107 +303,3 @@ def channel_shuffle(input, groups):
 
 
 native_channel_shuffle = channel_shuffle
-
-
-# -- spatial transformers ----------------------------------------------------------------
-def _base_coords(n, align_corners, dtype):
-    if n <= 1:
-        return const(0, dtype, (n,))
-    step = 2.0 / (n - 1)
-    coords = iota((n,), 0, dtype) * step - 1.0
-    return coords if align_corners else coords * ((n - 1) / n)
-
-
-def affine_grid(theta, size, align_corners=None):
-    """Sampling grid (N, *spatial, k) of the affine maps theta (N, k, k+1) over [-1, 1]."""
-    align = bool(align_corners)
-    if len(size) == 4:
-        n, _, h, w = size
-        if tuple(theta.shape[1:]) != (2, 3):
-            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
-                             f"{list(theta.shape)}.")
-        xs = S.expand(S.reshape(_base_coords(w, align, theta.dtype), (1, w)), (h, w))
-        ys = S.expand(S.reshape(_base_coords(h, align, theta.dtype), (h, 1)), (h, w))
-        base = S.stack([xs, ys, const(1, theta.dtype, (h, w))], -1)          # (H, W, 3)
-        grid = L.matmul(S.reshape(base, (1, h * w, 3)), S.transpose(theta, 1, 2))
-        return S.reshape(grid, (n, h, w, 2))
-    if len(size) == 5:
-        n, _, d, h, w = size
-        if tuple(theta.shape[1:]) != (3, 4):
-            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {list(size)}. Got "
-                             f"{list(theta.shape)}.")
-        xs = S.expand(S.reshape(_base_coords(w, align, theta.dtype), (1, 1, w)), (d, h, w))
-        ys = S.expand(S.reshape(_base_coords(h, align, theta.dtype), (1, h, 1)), (d, h, w))
-        zs = S.expand(S.reshape(_base_coords(d, align, theta.dtype), (d, 1, 1)), (d, h, w))
-        base = S.stack([xs, ys, zs, const(1, theta.dtype, (d, h, w))], -1)
-        grid = L.matmul(S.reshape(base, (1, d * h * w, 4)), S.transpose(theta, 1, 2))
-        return S.reshape(grid, (n, d, h, w, 3))
-    raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
-                              f"respectively. Got size {list(size)}.")
-
-
-def _unnormalize(coord, size, align_corners):
-    if align_corners:
-        return (coord + 1) * ((size - 1) / 2)
-    return ((coord + 1) * size - 1) / 2
-
-
-def _reflect(coord, twice_low, twice_high):
-    """Reflect coordinates into [low, high] (torch's reflect_coordinates, bounds doubled)."""
-    if twice_low == twice_high:
-        return const(0, coord.dtype, tuple(coord.shape))
-    lo, span = twice_low / 2, (twice_high - twice_low) / 2
-    c = P.abs(coord - lo)
-    extra = P.fmod(c, span)
-    flips = P.floor(c / span)
-    return P.where(P.fmod(flips, 2.0) == 0, extra + lo, span - extra + lo)
-
-
-def _source_coord(coord, size, padding_mode, align_corners):
-    c = _unnormalize(coord, size, align_corners)
-    if padding_mode == "border":
-        c = P.clamp(c, 0, size - 1)
-    elif padding_mode == "reflection":
-        c = _reflect(c, 0, 2 * (size - 1)) if align_corners else _reflect(c, -1, 2 * size - 1)
-        c = P.clamp(c, 0, size - 1)
-    return c
-
-
-def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Sample (N, C, H, W) input at grid (N, Ho, Wo, 2) positions in [-1, 1] (x then y)."""
-    if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
-                         f"got: '{mode}'")
-    if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
-                         f"'reflection', but got: '{padding_mode}'")
-    if input.ndim != 4 or mode == "bicubic":
-        raise NotImplementedError("grid_sample: tjit supports 4-D input with bilinear or nearest mode")
-    align = bool(align_corners)
-    n, c, h, w = input.shape
-    _, ho, wo, _ = grid.shape
-    gx = _source_coord(grid[..., 0], w, padding_mode, align)       # (N, Ho, Wo)
-    gy = _source_coord(grid[..., 1], h, padding_mode, align)
-    flat = S.reshape(input, (n, c, h * w))
-
-    def tap(ix, iy):
-        inside = (ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)
-        pos = P.clamp(iy, 0, h - 1) * w + P.clamp(ix, 0, w - 1)
-        index = S.expand(S.reshape(cast(pos, dt.int64), (n, 1, ho * wo)), (n, c, ho * wo))
-        vals = S.reshape(gather_dim(flat, 2, index), (n, c, ho, wo))
-        return vals, S.unsqueeze(cast(inside, input.dtype), 1)
-
-    if mode == "nearest":
-        vals, inside = tap(P.round(gx), P.round(gy))
-        return vals * inside
-    x0, y0 = P.floor(gx), P.floor(gy)
-    out = None
-    for dx in (0, 1):
-        for dy in (0, 1):
-            wx = (gx - x0) if dx else (x0 + 1 - gx)
-            wy = (gy - y0) if dy else (y0 + 1 - gy)
-            vals, inside = tap(x0 + dx, y0 + dy)
-            term = vals * inside * S.unsqueeze(wx * wy, 1)
-            out = term if out is None else out + term
-    return out
-
