@@ -458,6 +458,18 @@ def rules_for(op: Op, arg, n_inputs: int) -> tuple:
     if op is Op.EXTERN:
         name = arg[0].name
         rules = EXTERN_RULES.get(name) or (_not_implemented(f"'{name}'"),) * n_inputs
+    elif op is Op.CAT:
+        rules = tuple(_cat_grad(i) for i in range(n_inputs))
     else:
         rules = RULES.get(op) or (_not_implemented(op.name.lower()),) * n_inputs
     return tuple(rules) + (None,) * (n_inputs - len(rules))
+
+
+def _cat_grad(i: int):
+    """out = cat(x_0, x_1, ...) along arg: dx_i = g's slice where x_i sits."""
+    def rule(F, c, g):
+        axis = c.arg
+        start = sum(c.shape(j)[axis] for j in range(i))
+        shape = c.shape(i)
+        return F.shrink(g, tuple((start, start + s) if a == axis else (0, s) for a, s in enumerate(shape)))
+    return rule

@@ -231,9 +231,20 @@ def lower(root: Node, inputs: set, copy: bool = False) -> tuple[Kernel, list]:
     return attempt
 
 
-def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False):
+def lower_piece(root: Node, piece: int, inputs: set) -> tuple[Kernel, list]:
+    """Source `piece` of a CAT root, computed over its own shape and stored in place at its
+    offset along the cat axis: each piece reads only its own data (a chain of selects
+    would evaluate every piece at every position)."""
+    axis = root.arg
+    offset = sum(s.shape[axis] for s in root.src[:piece])
+    return _try_lower(root, inputs, True, piece=(root.src[piece], axis, offset)) or \
+        _try_lower(root, inputs, False, piece=(root.src[piece], axis, offset))
+
+
+def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False, piece=None):
     lw = _Lowering(root, inputs, copy)
-    shape = root.shape
+    value_node = root if piece is None else piece[0]
+    shape = value_node.shape
     if flat:
         fv = sym.var("i", root.numel)
         idx = tuple(sym.unflatten(fv, shape))
@@ -241,8 +252,12 @@ def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False):
     else:
         idx = tuple(sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(shape))
         out_vars = [next(iter(sym.variables(i))) for i in idx if i.terms]
-    value = lw.render(root, idx)
-    out_index = sym.flatten(idx, shape)
+    value = lw.render(value_node, idx)
+    if piece is None:
+        out_index = sym.flatten(idx, shape)
+    else:
+        _, axis, offset = piece
+        out_index = sym.flatten(tuple(i + offset if a == axis else i for a, i in enumerate(idx)), root.shape)
     stores = [Store(0, out_index, value)]
     if flat and (lw.reduces or _any_divmod(lw, stores)):
         return None

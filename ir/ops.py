@@ -40,6 +40,7 @@ class Op(Enum):
     SCATTER = auto()   # arg = (axis, reduce): out = base; out[.. index[i] ..] (+)= src[i]
     SCAN = auto()      # arg = (ReduceOp, axis): inclusive cumulative sum/prod
     EXTERN = auto()    # arg = ExternCall: a library routine (sort, LAPACK) run as one schedule item
+    CAT = auto()       # arg = axis: the sources joined along it, each written in place by its own kernel
 
 
 class ReduceOp(Enum):
@@ -56,4 +57,4 @@ ELEMENTWISE = UNARY | BINARY | {Op.WHERE}
 MOVEMENT = frozenset({Op.RESHAPE, Op.PERMUTE, Op.EXPAND, Op.PAD, Op.SHRINK, Op.FLIP, Op.AS_STRIDED})
 SOURCES = frozenset({Op.BUFFER, Op.CONST, Op.IOTA, Op.RAND})
 # ops whose output is always written to memory by a kernel of its own
-MATERIALIZING = frozenset({Op.CONTRACT, Op.SCATTER, Op.SCAN, Op.EXTERN})
+MATERIALIZING = frozenset({Op.CONTRACT, Op.SCATTER, Op.SCAN, Op.EXTERN, Op.CAT})

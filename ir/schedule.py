@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .graph import Node, toposort
 from .kernel import Kernel
-from .lower import FusionConflict, lower, lower_group, lower_scan, lower_scatter
+from .lower import FusionConflict, lower, lower_group, lower_piece, lower_scan, lower_scatter
 from .ops import MOVEMENT, SOURCES, Op
 
 # a kernel whose region grows past this many nodes is split (compile time and register
@@ -30,6 +30,7 @@ class ScheduleItem:
     copy_base: bool = False   # scatter: 'out' starts as a copy of the base (done by a prior item)
     more_outputs: list = field(default_factory=list)  # a multi-output kernel's further outputs
     more_reasons: list = field(default_factory=list)
+    piece: int | None = None  # cat: the source this kernel writes into its place in `output`
 
     @property
     def name(self) -> str:
@@ -37,7 +38,8 @@ class ScheduleItem:
 
     def __str__(self) -> str:
         ins = ", ".join(f"{_short(n)} ({r})" for n, r in zip(self.inputs, self.input_reasons))
-        head = f"{self.name}: writes {_short(self.output)} because {self.reason}"
+        part = "" if self.piece is None else f" (its source {self.piece}, in place)"
+        head = f"{self.name}: writes {_short(self.output)}{part} because {self.reason}"
         for n, r in zip(self.more_outputs, self.more_reasons):
             head += f"\n    and writes {_short(n)} because {r} (same loop: multi-output kernel)"
         return head + (f"\n    reads {ins}" if ins else "")
@@ -143,6 +145,13 @@ def _items_for(n: Node, cuts: dict) -> list:
         k2, args2 = lower_scatter(n, inputs)
         return [ScheduleItem("kernel", n, reason, k1, args1, [_reason(a, cuts) for a in args1]),
                 ScheduleItem("kernel", n, reason, k2, args2, [_reason(a, cuts) for a in args2], copy_base=True)]
+    if n.op is Op.CAT:
+        items = []
+        for i in range(len(n.src)):
+            k, args = lower_piece(n, i, inputs)
+            k.name = f"cat{i}_{k.name}"
+            items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args], piece=i))
+        return items
     k, args = (lower_scan if n.op is Op.SCAN else lower)(n, inputs)
     kept = getattr(k, "kept_nodes", [])
     return [ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args], more_outputs=kept,
@@ -171,7 +180,7 @@ def _shared_work(items, cuts) -> list:
     for it in items:
         if it.kernel is None:
             continue
-        for node in _region(it.output, cuts):
+        for node in _region(it.output, cuts, it.piece):
             seen.setdefault(id(node), [node, 0])[1] += 1
     cost: dict = {}
     out = []
@@ -184,9 +193,10 @@ def _shared_work(items, cuts) -> list:
     return out
 
 
-def _region(root, cuts) -> list:
-    """Pending nodes a kernel writing `root` computes (everything above its inputs)."""
-    out, stack, seen = [], list(root.src), set()
+def _region(root, cuts, piece=None) -> list:
+    """Pending nodes a kernel writing `root` (or only its source `piece`, for a cat)
+    computes: everything above its inputs."""
+    out, stack, seen = [], list(root.src) if piece is None else [root.src[piece]], set()
     while stack:
         n = stack.pop()
         if id(n) in seen or n.realized or id(n) in cuts:
@@ -257,7 +267,7 @@ class _Group:
 
 def _mergeable(it: ScheduleItem) -> bool:
     return it.kind == "kernel" and it.kernel.kind == "elementwise" and not it.copy_base and \
-        it.output.op is not Op.SCATTER
+        it.output.op not in (Op.SCATTER, Op.CAT)
 
 
 def _shares_data(a: ScheduleItem, b: ScheduleItem) -> bool:

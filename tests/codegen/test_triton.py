@@ -162,11 +162,16 @@ def strided_int():
     return [a.t()[1:5] * 7 // 3, a.sum(0), a.cumsum(1), a.amax(0), a.prod(1)]
 
 
-CASES = [pointwise, softmax, sum_axis0, layernorm, matmul_bias_relu, bmm_half, matvec, matmul64, cumsum, index_add,
+def cat_pieces():  # each piece is its own kernel storing at an offset into one buffer
+    xs = [f32(3, i + 1) for i in range(6)]
+    return [tjit.cat([x * 2 for x in xs], 1), tjit.stack([x[:, 0].exp() for x in xs], 0)]
+
+
+CASES = [cat_pieces, pointwise, softmax, sum_axis0, layernorm, matmul_bias_relu, bmm_half, matvec, matmul64, cumsum, index_add,
          scatter_amax, scatter_more, views, padded, half_types, integers, strided_int, unary_binary, rand, gather,
          nan_max, float64, bools, scalars]
 # enough to compile every kernel kind and template ahead of time (each compile costs 0.2-1 s)
-AOT = [pointwise, softmax, layernorm, matmul_bias_relu, bmm_half, matmul64, cumsum, index_add, scatter_amax, rand,
+AOT = [cat_pieces, pointwise, softmax, layernorm, matmul_bias_relu, bmm_half, matmul64, cumsum, index_add, scatter_amax, rand,
        half_types]
 
 

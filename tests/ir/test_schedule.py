@@ -81,3 +81,15 @@ def test_unrelated_kernels_are_not_merged():
     a, b = data(8, 8), data(8, 8)
     s = tjit.debug.schedule(a + 1, b * 2)
     assert len(s.kernels) == 2
+
+
+def test_cat_of_many_pieces_writes_each_in_place():
+    """A join of many pieces is one kernel per piece storing at its offset (a select chain
+    would evaluate every piece at every position); few pieces fuse as selects."""
+    xs = [tjit.from_numpy(np.full((2, 3), float(i), np.float32)) for i in range(8)]
+    y = tjit.cat([x * 2 for x in xs], 0)
+    items = tjit.debug.schedule(y).items
+    assert len(items) == 8 and all(it.output is y._node for it in items)
+    assert [it.piece for it in items] == list(range(8))
+    np.testing.assert_array_equal(y.numpy(), np.repeat(np.arange(8, dtype=np.float32) * 2, 2)[:, None] * np.ones(3))
+    assert len(tjit.debug.schedule(tjit.cat(xs[:2], 0) + 1).items) == 1

@@ -469,9 +469,16 @@ def cat(tensors, dim=0, *, out=None) -> Tensor:
     return write_out(result, out)
 
 
+# joins of more pieces are written piece by piece (Op.CAT); fewer are a chain of selects
+# that fuses into the consumer
+CAT_IN_PLACE_MIN = 5
+
+
 def _join(parts, d: int, shape, dtype) -> Tensor:
     if len(parts) == 1:
         return apply(Op.CAST, [parts[0]], dtype, shape, dtype)
+    if len(parts) >= CAT_IN_PLACE_MIN:
+        return apply(Op.CAT, [cast(t, dtype) for t in parts], dtype, shape, d)
     from .pointwise import where
     pos = _iota_along(shape, d)
     padded, start = [], 0
