@@ -10,12 +10,13 @@ import ctypes
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from tjit.ir.graph import Node, RandKey, node, toposort
 from tjit.ir.ops import Op
+from tjit.ir.rebase import rebase
 from tjit.ir.schedule import schedule
 from tjit.codegen.llvm.emit import emit_module, launch_extent
 from tjit.runtime import cache, cpu, stats, threads
@@ -39,6 +40,7 @@ class _Step:
     serial: bool = False  # scatter kernels read-modify-write: never split
     more: list = None     # local indices of a multi-output kernel's further outputs
     layout: str = ""      # per kernel argument: 'o' an output, 'i' an input (refs, in order)
+    offsets: list = None  # per kernel argument: bytes added to its pointer (ir/rebase.py)
 
 
 @dataclass
@@ -100,7 +102,7 @@ def _compile(targets, order, local) -> _Plan:
     dump.stage("graph", lambda: dump.format_graph(targets))
     sched = schedule(targets)
     dump.stage("schedule", lambda: str(sched))
-    kernels, symbols, steps = [], [], []
+    kernels, symbols, steps, compiled = [], [], [], {}
     for i, item in enumerate(sched.items):
         out = local[id(item.output)]
         if item.kind == "extern":
@@ -110,14 +112,20 @@ def _compile(targets, order, local) -> _Plan:
         dump.stage("kernel", lambda k=k: str(k))
         refs = [("rand", local[_rand_node_id(order, a)]) if isinstance(a, RandKey) else ("node", local[id(a)])
                 for a in item.inputs]
+        k, moved = rebase(k)
         extent = launch_extent(k)
-        kernels.append(k)
-        symbols.append(f"k{i}_{k.name}"[:200])
+        key = _kernel_key(k)
+        symbol = compiled.get(key)
+        if symbol is None:  # identical kernels (an RNN's time steps) share one compiled function
+            symbol = compiled[key] = f"k{i}_{k.name}"[:200]
+            kernels.append(k)
+            symbols.append(symbol)
         work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
         layout = "".join("o" if a.kind in ("out", "inout") else "i" for a in k.args)
-        steps.append(_Step("kernel", out, refs, symbols[-1], extent=extent, work=work,
+        offsets = [m * np.dtype(a.dtype.storage).itemsize for m, a in zip(moved, k.args)]
+        steps.append(_Step("kernel", out, refs, symbol, extent=extent, work=work,
                            serial=k.kind == "scatter", more=[local[id(n)] for n in item.more_outputs],
-                           layout=layout))
+                           layout=layout, offsets=offsets if any(offsets) else None))
     library = None
     if kernels:
         ir_text = str(emit_module(kernels, symbols))
@@ -129,6 +137,11 @@ def _compile(targets, order, local) -> _Plan:
         for k in kernels:
             dump.stage("triton", lambda k=k: triton_emit.kernel_source(k))
     return _Plan(steps, library).bind()
+
+
+def _kernel_key(k) -> tuple:
+    """Everything code generation reads from a kernel, without its name."""
+    return (str(replace(k, name="")), tuple(a.numel for a in k.args), tuple(r.matmul_axes for r in k.reduces))
 
 
 def _reduce_size(r) -> int:
@@ -253,6 +266,8 @@ def _run(plan: _Plan, order: list) -> None:
                 inputs.append(_buffer_of(n).ptr)
         out_ptrs, in_ptrs = iter([written[o].ptr for o in outs]), iter(inputs)
         ptrs = [next(out_ptrs) if c == "o" else next(in_ptrs) for c in st.layout]
+        if st.offsets:
+            ptrs = [p + off for p, off in zip(ptrs, st.offsets)]
         arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
         if out_node.numel:
             if stats.kernel_times is None:

@@ -105,3 +105,18 @@ def test_profile_reports_every_kernel_launch():
     text = str(p)
     assert text.splitlines()[0].split() == ["kernel", "calls", "ms", "%"]
     assert "total" in text.splitlines()[-1]
+
+
+def test_kernels_differing_only_in_offsets_compile_once():
+    """x[t] * 2 for every t: the slices' offsets travel in the pointers (ir/rebase.py), so
+    the time steps of a recurrence are one compiled kernel, launched once per step."""
+    a = np.random.default_rng(0).standard_normal((8, 4, 5)).astype(np.float32)
+    x = tjit.from_numpy(a)
+    ys = [(x[t] * 2).exp().sum(1) for t in range(8)]  # reductions: not merged horizontally
+    with tjit.debug.profile() as p:
+        tjit.realize(*ys)
+    assert len(p.times) == 1 and sum(calls for calls, _ in p.times.values()) == 8
+    for t, y in enumerate(ys):
+        np.testing.assert_allclose(y.numpy(), np.exp(a[t] * 2).sum(1), rtol=1e-5)
+    z = tjit.stack([x[t, 1:] + 1 for t in range(8)], 0)  # cat pieces: rebased stores
+    np.testing.assert_allclose(z.numpy(), a[:, 1:] + 1)
