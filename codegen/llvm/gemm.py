@@ -53,13 +53,14 @@ class GemmPlan:
         N repeats A's: pick the split into about `_items` pieces that repeats the least."""
         MR, NR = BLOCKING[self.dtype.name][:2]
         want = _items(self.M * self.N * max(self.Kd, 1), self.batches)
+        ca, cb = _pack_cost(self.a, self.k, self.m), _pack_cost(self.b, self.k, self.n)
         best = None
         a = 1
         while a <= want:
             b = want // a
             mi, ni = _round_up(-(-self.M // a), MR), _round_up(-(-self.N // b), NR)
             am, bn = -(-self.M // mi), -(-self.N // ni)
-            cost = (am * self.N + bn * self.M) * self.Kd + (0 if am * bn >= want else 1 << 62)
+            cost = (am * self.N * cb + bn * self.M * ca) * self.Kd + (0 if am * bn >= want else 1 << 62)
             if best is None or cost < best[0]:
                 best = (cost, mi, ni)
             a *= 2
@@ -142,6 +143,14 @@ def plan(kernel) -> GemmPlan | None:
     M, N = _prod(extent(v) for v in m), _prod(extent(v) for v in n)
     return GemmPlan(x, y, _drop(store.index, set(m) | set(n)), c_row, c_col, m, n, kv, batch, M, N,
                     extent(kv), d, epi)
+
+
+def _pack_cost(value: KVal, kvar, xvar) -> int:
+    """Relative cost of packing one element of an operand: a vector copy, a strided gather,
+    or an expression evaluated per element (a fused prologue: ReLU's backward mask...)."""
+    if len(xvar) == 1 and (_unit_stride_load(value, xvar[0]) or _unit_stride_load(value, kvar)):
+        return 1
+    return 2 if value.op is K.LOAD else 6
 
 
 def _prod(xs) -> int:
