@@ -15,6 +15,7 @@ from tjit.ir.ops import Op
 
 from . import state
 from ._tensor import Tensor
+from .state import mode as _mode  # this thread's grad mode
 
 # tjit.autograd installs a recorder here: record(out, op, inputs, arg) -> None
 record = None
@@ -29,7 +30,7 @@ def apply(op: Op, inputs: list, dtype: dt.DType, shape: tuple, arg=None):
     n = node(op, tuple([t._node for t in inputs]), dtype, shape, arg)
     out = _new_tensor(Tensor)
     out._node_ = n
-    if record is not None and state.grad_enabled:
+    if record is not None and _mode.grad_enabled:
         for t in inputs:
             if t.requires_grad_flag:
                 record(out, op, inputs, arg)
@@ -46,7 +47,7 @@ def alias(t):
     """A new tensor object on t's value (results never alias their input object).  For
     autograd it is an identity step, so the gradient still reaches t."""
     out = Tensor._from_node(t._node)
-    if record is not None and state.grad_enabled and t.requires_grad:
+    if record is not None and _mode.grad_enabled and t.requires_grad:
         record(out, Op.RESHAPE, [t], tuple(t.shape))
     return out
 

@@ -1,4 +1,8 @@
-"""What the in-place machinery (Tensor._assign, view re-derivation) tells autograd.
+"""What the op modules and the in-place machinery (Tensor._assign, view re-derivation)
+tell autograd.
+
+Ops record the tape per primitive, so a composite op (mean, softmax, linear, ...) labels
+the grad_fn of its result with torch's name for the op (`grad_name`, `label`).
 
 An in-place op computes its result out of place (recorded as usual), then `_assign` makes
 it the tensor's new value and bumps the version counter.  These hooks give the tensor the
@@ -9,14 +13,48 @@ parameters), and keep views' histories consistent with their base.
 from __future__ import annotations
 
 import contextlib
+import functools
 import weakref
 
 from . import state
 
 
+def grad_name(name):
+    """Decorator for a composite op: the grad_fn of its result (of the first result when it
+    returns a tuple) shows torch's name for the op, `name` or `name(*args, **kwargs)` (None:
+    keep the primitive's), instead of its last primitive's.  The gradient graph underneath
+    stays the primitives'.  When nothing was recorded it costs one attribute read."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def labeled(*args, **kwargs):
+            out = fn(*args, **kwargs)
+            value = out[0] if isinstance(out, tuple) else out
+            if value._grad_fn is not None:
+                label(value, name if type(name) is str else name(*args, **kwargs), args)
+            return out
+        return labeled
+    return decorate
+
+
+def dim_overload(op: str):
+    """torch's numbering of sum/mean's overloads: op(x) is 0, op(x, dim) 1 (dim passed,
+    even as None)."""
+    return lambda input, *args, **kwargs: f"{op}Backward{int(bool(args) or 'dim' in kwargs)}"
+
+
+def label(t, name, inputs=()):
+    """t's grad_fn shows `name` (None: unchanged); a result that is one of the op's
+    `inputs` returned as is (dropout in eval mode) keeps its own history's name."""
+    g = t._grad_fn
+    if g is None or name is None or any(getattr(a, "_grad_fn", None) is g for a in inputs):
+        return t
+    from .autograd.graph import rename
+    return rename(t, name)
+
+
 def check_inplace(tensor) -> None:
     """torch's errors for writing into a leaf that requires grad (or a view of one)."""
-    if not state.grad_enabled or not tensor.requires_grad:
+    if not state.mode.grad_enabled or not tensor.requires_grad:
         return
     base = tensor._base
     if base is None and tensor.grad_fn is None:
@@ -41,14 +79,14 @@ def after_inplace(tensor, value, new_base=None) -> None:
         from .autograd.graph import rename
         base = tensor._base
         base._grad_fn, base.requires_grad_flag = rename(new_base, "torch::autograd::CopySlices")._grad_fn, True
-    if state.grad_enabled and (value.requires_grad or tensor.requires_grad):
+    if state.mode.grad_enabled and (value.requires_grad or tensor.requires_grad):
         _take_history(tensor, value)
 
 
 def _take_history(tensor, value) -> None:
     from .autograd import graph
     if not value.requires_grad:  # overwritten by a constant: the old history gets zero
-        fn = graph.FillBackward(tensor)
+        fn = graph.FillBackward2(tensor)
     else:
         if value._grad_fn is None:  # a leaf was copied in: an identity step to its accumulator
             from ._prim import alias

@@ -1,9 +1,21 @@
-"""Process-wide frontend settings: default dtype, grad mode, random generator state."""
+"""Frontend settings: default dtype and random generator state (process-wide), grad mode
+(per thread, as in torch)."""
+import threading
+
 from tjit.ir import dtype as dt
 
 default_dtype: dt.DType = dt.float32
-grad_enabled: bool = True
-inference_mode: bool = False
+
+
+class _Mode(threading.local):
+    """Grad mode and inference mode of the current thread.  The class attributes are what a
+    new thread starts with (grad on, inference mode off), so `mode.grad_enabled` is one
+    attribute read on every op (tjit._prim.apply)."""
+    grad_enabled: bool = True
+    inference_mode: bool = False
+
+
+mode = _Mode()
 
 
 class Generator:

@@ -3,7 +3,9 @@ accumulation, version counters and in-place ops, hooks, grad modes, custom Funct
 gradcheck, a WGAN-GP gradient penalty, fusion of the backward pass, and memory over a
 training loop.  Per-op gradients are in test_autograd_ops.py."""
 import gc
+import threading
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -373,6 +375,53 @@ def test_grad_mode_decorators():
     assert (x * 2).requires_grad and tjit.is_grad_enabled()
 
 
+def _in_thread(fn):
+    """fn() run in a new thread; its result (or its exception, raised here)."""
+    box = {}
+
+    def target():
+        try:
+            box["result"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = e
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def test_grad_mode_is_per_thread():
+    """As in torch: a new thread starts with grad on and inference mode off whatever the
+    starting thread's modes are, and a mode set in one thread leaves the others alone."""
+    def run(L):
+        x = leaf(L)
+
+        def fresh():
+            return L.is_grad_enabled(), L.is_inference_mode_enabled(), (x * 2).requires_grad
+        with L.no_grad():
+            in_no_grad = _in_thread(fresh)
+        with L.inference_mode():
+            in_inference = _in_thread(fresh)
+        entered, release = threading.Event(), threading.Event()
+
+        def hold_no_grad():
+            with L.no_grad():
+                entered.set()
+                release.wait(10)
+                return L.is_grad_enabled()
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(hold_no_grad)
+            entered.wait(10)
+            here = L.is_grad_enabled(), (x * 2).requires_grad  # while the other thread is inside no_grad
+            release.set()
+            there = other.result()
+        return in_no_grad, in_inference, here, there, L.is_grad_enabled()
+    expected = ((True, False, True), (True, False, True), (True, True), False, True)
+    assert both(run) == (expected, expected)
+
+
 # -- custom Functions --------------------------------------------------------------------
 def _cube(L):
     class Cube(L.autograd.Function):
@@ -394,12 +443,12 @@ def test_custom_function():
     def run(L):
         x = leaf(L, A, "float64")
         y, mask = _cube(L).apply(x, 2.0)
-        name = y.grad_fn.name()
+        name = (y.grad_fn.name(), type(y.grad_fn).__name__)
         g, = L.autograd.grad(y.sum(), x, create_graph=True)
         g.sum().backward()
         return name, y, g, x.grad
     (t_name, *t), (j_name, *j) = both(run)
-    assert j_name == t_name == "CubeBackward"
+    assert j_name == t_name == ("CubeBackward", "CubeBackward")
     assert_same(t, j)
 
 

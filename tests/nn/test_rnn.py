@@ -7,31 +7,60 @@ import torch.nn.utils.rnn as TR
 import tjit
 import tjit.nn as jnn
 import tjit.nn.utils.rnn as JR
-from nn_util import check_layer, copy_state, pair, rand
+from nn_util import _compare, check_layer, copy_state, pair, rand
 
 
 def seq(*shape, seed=0):
     return rand(*shape, seed=seed, low=-1, high=1)
 
 
-# (class, arguments, steps, compare gradients): every step is a kernel or two and gate
-# kernels with sigmoid/tanh are slow to compile, so gradients are checked on one short run
-@pytest.mark.parametrize("cls,kw,steps,grad", [
-    ("RNN", {"nonlinearity": "relu", "num_layers": 2}, 3, False),
-    ("RNN", {"batch_first": True}, 2, True),
-    ("LSTM", {"bidirectional": True, "batch_first": True, "proj_size": 2, "bias": False}, 2, False),
-    ("GRU", {"num_layers": 2}, 2, False),
+def check_recurrent(t, j, x, *state, lens=None):
+    """Run both modules on x (packed with `lens`, unsorted, when given) and the initial state;
+    compare every output (output, h_n, c_n) and the gradients of a random weighting of them
+    with respect to every parameter, the input and the initial state."""
+    leaves = [x, *state]
+    for a, b in leaves:
+        a.requires_grad_(True)
+        b.requires_grad_(True)
+
+    def run(mod, R, k):
+        inp, hs = leaves[0][k], [s[k] for s in leaves[1:]]
+        if lens is not None:
+            inp = R.pack_padded_sequence(inp, lens, batch_first=getattr(mod, "batch_first", False),
+                                         enforce_sorted=False)
+        out = mod(inp, (tuple(hs) if len(hs) == 2 else hs[0]) if hs else None)
+        out, h = out if isinstance(mod, (torch.nn.RNNBase, jnn.RNNBase)) else (out, ())
+        if lens is not None:
+            assert isinstance(out, R.PackedSequence)
+            out = out.data
+        return (out,) + (h if isinstance(h, tuple) else (h,))
+    t_out, j_out = run(t, TR, 0), run(j, JR, 1)
+    j_params = dict(j.named_parameters())
+    named = [(f"parameter {n}", p, j_params[n]) for n, p in t.named_parameters()]
+    named += [(f"input {i}", a, b) for i, (a, b) in enumerate(leaves)]
+    _compare(t_out, j_out, named, rtol=1e-5, atol=1e-6)
+
+
+# (class, arguments, initial state given): every time step of every layer and direction is
+# a few kernels, forward and backward, so the configurations share one size (input 3,
+# hidden 4, batch 2, 2 steps) and each covers several options (the packed test below has a
+# bidirectional LSTM)
+@pytest.mark.parametrize("cls,kw,state", [
+    ("RNN", {"nonlinearity": "relu", "num_layers": 2, "bidirectional": True, "bias": False}, True),
+    ("LSTM", {"batch_first": True, "proj_size": 2}, True),
+    ("GRU", {}, False),
 ])
-def test_recurrent_layers(cls, kw, steps, grad):
+def test_recurrent_layers(cls, kw, state):
     t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, **kw)
     assert repr(j) == repr(t) and list(j.state_dict()) == list(t.state_dict())
-    check_layer(t, j, seq(2, steps, 3), rtol=1e-5, atol=1e-6, grad=grad)
+    layers = kw.get("num_layers", 1) * (2 if kw.get("bidirectional") else 1)
+    h0 = [seq(layers, 2, kw.get("proj_size") or 4, seed=1)] if state else []
+    c0 = [seq(layers, 2, 4, seed=2)] if state and cls == "LSTM" else []
+    check_recurrent(t, j, seq(2, 2, 3), *h0, *c0)
 
 
-def test_initial_state_and_unbatched_input():
+def test_unbatched_input_and_errors():
     t, j = pair(torch.nn.RNN, jnn.RNN, 3, 4)
-    h0 = seq(1, 2, 4, seed=1)
-    check_layer(t, j, seq(2, 2, 3), h0, rtol=1e-5, atol=1e-6, grad=False)
     check_layer(t, j, seq(2, 3), rand(1, 4, seed=2), rtol=1e-5, atol=1e-6, grad=False)
     with pytest.raises(RuntimeError, match="Expected hidden size"):
         j(tjit.ones(3, 2, 3), tjit.ones(2, 2, 4))
@@ -39,18 +68,11 @@ def test_initial_state_and_unbatched_input():
         j(tjit.ones(3, 2, 5))
 
 
-@pytest.mark.parametrize("cls,bidirectional", [("LSTM", False), ("GRU", True)])
-def test_packed_sequence_input(cls, bidirectional):
-    t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, bidirectional=bidirectional)
-    x_t, x_j = seq(4, 3, 3, seed=3)
-    lens = [2, 4, 3]
-    t_out, t_h = t(TR.pack_padded_sequence(x_t, lens, enforce_sorted=False))
-    j_out, j_h = j(JR.pack_padded_sequence(x_j, lens, enforce_sorted=False))
-    assert isinstance(j_out, JR.PackedSequence)
-    assert j_out.batch_sizes.tolist() == t_out.batch_sizes.tolist()
-    np.testing.assert_allclose(np.asarray(j_out.data), t_out.data.detach().numpy(), rtol=1e-5, atol=1e-6)
-    for a, b in zip(j_h if isinstance(j_h, tuple) else (j_h,), t_h if isinstance(t_h, tuple) else (t_h,)):
-        np.testing.assert_allclose(np.asarray(a), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+# sequences of lengths 1 and 2 given unsorted: the state is permuted in and out, and the
+# reverse direction reads each sequence backwards within its own length
+def test_packed_sequence_input():
+    t, j = pair(torch.nn.LSTM, jnn.LSTM, 3, 4, bidirectional=True, bias=False)
+    check_recurrent(t, j, seq(2, 2, 3), seq(2, 2, 4, seed=1), seq(2, 2, 4, seed=2), lens=[1, 2])
 
 
 @pytest.mark.parametrize("cls,kw", [("RNNCell", {"nonlinearity": "relu"}), ("LSTMCell", {}),
@@ -58,7 +80,8 @@ def test_packed_sequence_input(cls, bidirectional):
 def test_cells(cls, kw):
     t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, **kw)
     assert repr(j) == repr(t)
-    check_layer(t, j, seq(2, 3), rtol=1e-5, atol=1e-6, grad=False)
+    state = [seq(2, 4, seed=1)] + ([seq(2, 4, seed=2)] if cls == "LSTMCell" else [])
+    check_recurrent(t, j, seq(2, 3), *state)
     check_layer(t, j, seq(3, seed=1), rtol=1e-5, atol=1e-6, grad=False)
 
 

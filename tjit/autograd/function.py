@@ -44,7 +44,8 @@ class FunctionCtx:
 
 
 class BackwardCFunction(Node, FunctionCtx):
-    """The grad_fn of a custom Function's outputs, and the ctx its forward/backward get."""
+    """The grad_fn of a custom Function's outputs, and the ctx its forward/backward get.
+    Each Function has its subclass, named `<Function>Backward` as torch's."""
 
     def __init__(self, fn_cls):
         Node.__init__(self, ())
@@ -61,9 +62,6 @@ class BackwardCFunction(Node, FunctionCtx):
     @property
     def n_outputs(self) -> int:
         return len(self._out_meta)
-
-    def name(self) -> str:
-        return f"{self._cls.__name__}Backward"
 
     def __repr__(self) -> str:
         return f"<tjit.autograd.function.{self.name()} object at {hex(id(self))}>"
@@ -108,6 +106,8 @@ class Function:
     """Subclass with static `forward(ctx, *args)` and `backward(ctx, *grad_outputs)` (or
     `forward(*args)` plus `setup_context(ctx, inputs, output)`), then call `.apply`."""
 
+    _backward_cls = BackwardCFunction
+
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
@@ -134,10 +134,11 @@ class Function:
         super().__init_subclass__(**kwargs)
         if cls.vjp is not Function.vjp and cls.backward is Function.backward:
             cls.backward = staticmethod(cls.vjp)
+        cls._backward_cls = type(f"{cls.__name__}Backward", (BackwardCFunction,), {"__module__": __name__})
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = BackwardCFunction(cls)
+        ctx = cls._backward_cls(cls)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         recording = is_grad_enabled() and any(ctx.needs_input_grad)
         edges = tuple(gradient_edge(a) if need else None for a, need in zip(args, ctx.needs_input_grad))

@@ -1,22 +1,23 @@
 """Grad mode: whether ops record the autograd tape.  Context managers that also work as
-function decorators, as torch's do."""
+function decorators, as torch's do.  The modes are per thread (tjit.state.mode), as in
+torch: `no_grad` in one thread leaves the others recording."""
 from __future__ import annotations
 
 import functools
 import inspect
 
-from .. import state
+from ..state import mode as _this_thread
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
 
 
 def is_grad_enabled() -> bool:
-    return state.grad_enabled
+    return _this_thread.grad_enabled
 
 
 def is_inference_mode_enabled() -> bool:
-    return state.inference_mode
+    return _this_thread.inference_mode
 
 
 class _GradModeContext:
@@ -32,12 +33,12 @@ class _GradModeContext:
         raise NotImplementedError
 
     def __enter__(self):
-        self._prev = (state.grad_enabled, state.inference_mode)
+        self._prev = (_this_thread.grad_enabled, _this_thread.inference_mode)
         self._apply()
         return self
 
     def __exit__(self, *exc) -> None:
-        state.grad_enabled, state.inference_mode = self._prev
+        _this_thread.grad_enabled, _this_thread.inference_mode = self._prev
 
     def clone(self):
         return self.__class__()
@@ -77,7 +78,7 @@ class no_grad(_GradModeContext):
         pass
 
     def _apply(self) -> None:
-        state.grad_enabled = False
+        _this_thread.grad_enabled = False
 
 
 class enable_grad(_GradModeContext):
@@ -87,7 +88,7 @@ class enable_grad(_GradModeContext):
         pass
 
     def _apply(self) -> None:
-        state.grad_enabled = True
+        _this_thread.grad_enabled = True
 
 
 class set_grad_enabled(_GradModeContext):
@@ -97,16 +98,16 @@ class set_grad_enabled(_GradModeContext):
     def __init__(self, mode: bool):
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled(): argument 'mode' must be bool, not {type(mode).__name__}")
-        self._prev = (state.grad_enabled, state.inference_mode)
+        self._prev = (_this_thread.grad_enabled, _this_thread.inference_mode)
         self.mode = mode
-        state.grad_enabled = mode
+        _this_thread.grad_enabled = mode
 
     def __enter__(self):
-        state.grad_enabled = self.mode
+        _this_thread.grad_enabled = self.mode
         return self
 
     def __call__(self, fn):
-        state.grad_enabled, state.inference_mode = self._prev  # decorating must not switch the mode
+        _this_thread.grad_enabled, _this_thread.inference_mode = self._prev  # decorating must not switch the mode
         return super().__call__(fn)
 
     def clone(self):
@@ -121,8 +122,8 @@ class inference_mode(_GradModeContext):
         self.mode = mode
 
     def _apply(self) -> None:
-        state.grad_enabled = not self.mode
-        state.inference_mode = self.mode
+        _this_thread.grad_enabled = not self.mode
+        _this_thread.inference_mode = self.mode
 
     def clone(self):
         return inference_mode(self.mode)

@@ -91,7 +91,7 @@ class Node:
         return tuple(self.apply(list(grads), [e is not None for e in self._edges]))
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
 
 class AccumulateGrad(Node):
@@ -103,9 +103,6 @@ class AccumulateGrad(Node):
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {hex(id(self))}>"
 
     @property
     def variable(self):
@@ -188,7 +185,9 @@ def _short_name(name: str) -> str:
 # -- backward nodes of primitives --------------------------------------------------------
 class PrimBackward(Node):
     """grad_fn of one recorded primitive.  It is also the `c` its gradient rules read
-    (ir/autodiff): arg, inputs, output, shapes, dtypes."""
+    (ir/autodiff): arg, inputs, output, shapes, dtypes.  Each node is an instance of a
+    subclass named as torch names it (`grad_fn_class`), so type(), repr and name() agree
+    with torch's."""
 
     def __init__(self, op: Op, arg, inputs: list, out: Tensor, edges: tuple):
         super().__init__(edges)
@@ -198,7 +197,6 @@ class PrimBackward(Node):
         self._out_meta = (tuple(out.shape), out.dtype)
         self._saved = [SavedTensor(t) for t in inputs]
         self._saved_out = SavedTensor(out, self)
-        self._name = None
 
     # the rule context --------------------------------------------------------------------
     def src(self, i: int) -> Tensor:
@@ -235,9 +233,6 @@ class PrimBackward(Node):
         return apply(Op.EXTERN, srcs, dtype, self._out_meta[0] if shape is None else tuple(shape), (call, k))
 
     # Node ----------------------------------------------------------------------------------
-    def name(self) -> str:
-        return self._name or f"{_prim_name(self)}Backward{_variant(self)}"
-
     def apply(self, grads, needs):
         from . import prims
         g = grads[0]
@@ -261,16 +256,13 @@ class PrimBackward(Node):
         self._saved_out = SavedTensor(t, self)
 
 
-class FillBackward(Node):
+class FillBackward2(Node):
     """A tensor with history was overwritten in place by a constant (fill_, zero_, copy_):
-    its old history gets a zero gradient."""
+    its old history gets a zero gradient.  (Named as torch names fill_(scalar)'s.)"""
 
     def __init__(self, t: Tensor):
         super().__init__((gradient_edge(t),))
         self._meta = (tuple(t.shape), t.dtype)
-
-    def name(self) -> str:
-        return "FillBackward0"
 
     def apply(self, grads, needs):
         from .._prim import const
@@ -292,73 +284,88 @@ _NAMES = {
     Op.ASIN: "Asin", Op.ACOS: "Acos", Op.ATAN: "Atan", Op.ERF: "Erf", Op.SIGMOID: "Sigmoid", Op.ABS: "Abs",
     Op.FLOOR: "Floor", Op.CEIL: "Ceil", Op.TRUNC: "Trunc", Op.ROUND: "Round", Op.ADD: "Add", Op.SUB: "Sub",
     Op.MUL: "Mul", Op.DIV: "Div", Op.IDIV: "NotImplemented", Op.FMOD: "Fmod", Op.MAX: "Maximum",
-    Op.MIN: "Minimum", Op.POW: "Pow", Op.ATAN2: "Atan2", Op.WHERE: "Where", Op.RESHAPE: "View",
-    Op.PERMUTE: "Permute", Op.EXPAND: "Expand", Op.PAD: "ConstantPadNd", Op.SHRINK: "Slice", Op.FLIP: "Flip",
-    Op.AS_STRIDED: "AsStrided", Op.GATHER: "Gather",
+    Op.MIN: "Minimum", Op.ATAN2: "Atan2", Op.WHERE: "Where", Op.PERMUTE: "Permute", Op.EXPAND: "Expand",
+    Op.PAD: "ConstantPadNd", Op.SHRINK: "Slice", Op.FLIP: "Flip", Op.AS_STRIDED: "AsStrided", Op.GATHER: "Gather",
 }
-_REDUCE_NAMES = {ReduceOp.SUM: "Sum", ReduceOp.PROD: "Prod", ReduceOp.MAX: "Amax", ReduceOp.MIN: "Amin"}
+# (over every axis, over some): sum and prod number these overloads 0 and 1
+_REDUCE_NAMES = {ReduceOp.SUM: ("SumBackward0", "SumBackward1"), ReduceOp.PROD: ("ProdBackward0", "ProdBackward1"),
+                 ReduceOp.MAX: ("AmaxBackward0",) * 2, ReduceOp.MIN: ("AminBackward0",) * 2}
 _SCAN_NAMES = {ReduceOp.SUM: "Cumsum", ReduceOp.PROD: "Cumprod", ReduceOp.MAX: "Cummax", ReduceOp.MIN: "Cummin"}
 _EXTERN_NAMES = {"sort": "Sort", "median": "Median", "nanmedian": "Nanmedian", "mode": "Mode",
                  "inv": "LinalgInvEx", "det": "LinalgDet", "slogdet": "LinalgSlogdet", "solve": "LinalgSolveEx"}
+_CLASSES: dict = {}
+
+
+def grad_fn_class(name: str) -> type:
+    """The PrimBackward subclass for torch's grad_fn name `name` (one per name).  A name
+    like torch::autograd::CopySlices is the type CopySlices whose name() is the full one."""
+    cls = _CLASSES.get(name)
+    if cls is None:
+        short = name.rsplit("::", 1)[-1]
+        body = {"__qualname__": short} if short == name else {"__qualname__": short, "name": lambda self: name}
+        cls = _CLASSES[name] = type(short, (PrimBackward,), body)
+    return cls
+
+
+# ops whose name depends on nothing else
+_FIXED = {op: grad_fn_class(f"{name}Backward0") for op, name in _NAMES.items()}
+# enum members read once (a member lookup costs as much as a dict lookup): naming runs on
+# every recorded RESHAPE and REDUCE
+_RESHAPE, _REDUCE, _POW, _CAST, _SHRINK = Op.RESHAPE, Op.REDUCE, Op.POW, Op.CAST, Op.SHRINK
+
+
+def _prim_class(fn: PrimBackward) -> type:
+    """The class of a freshly recorded primitive's node (a composite op relabels its
+    result's node with its own name: tjit.autograd_hooks.grad_name)."""
+    return _FIXED.get(fn.op) or grad_fn_class(_prim_name(fn))
 
 
 def _prim_name(fn: PrimBackward) -> str:
-    """torch's grad_fn name for the primitive (composite ops show their last primitive)."""
+    """torch's grad_fn name for the primitives whose name depends on their arg, dtypes,
+    shapes or inputs."""
     op = fn.op
-    if op is Op.CAST:
-        return "Clone" if fn.dtype(0) == fn._out_meta[1] else "ToCopy"
-    if op is Op.REDUCE:
-        return _REDUCE_NAMES[fn.arg[0]]
+    if op is _RESHAPE:
+        return _reshape_name(fn)
+    if op is _REDUCE:
+        return _reduce_name(fn)
+    if op is _POW:  # pow(Tensor, Scalar) 0, pow(Tensor, Tensor) 1, pow(Scalar, Tensor) 2
+        base, exponent = (e is not None for e in fn._edges)
+        return f"PowBackward{1 if base and exponent else 0 if base else 2}"
+    if op is _CAST:
+        return "CloneBackward0" if fn._dtypes[0] == fn._out_meta[1] else "ToCopyBackward0"
     if op is Op.SCAN:
-        return _SCAN_NAMES[fn.arg[0]]
+        return f"{_SCAN_NAMES[fn.arg[0]]}Backward0"
     if op is Op.SCATTER:
         rop = fn.arg[1]
-        return "Scatter" if rop is None else "ScatterAdd" if rop is ReduceOp.SUM else "ScatterReduce"
+        kind = "Scatter" if rop is None else "ScatterAdd" if rop is ReduceOp.SUM else "ScatterReduce"
+        return f"{kind}Backward0"
     if op is Op.CONTRACT:
-        return "Mm" if len(fn._out_meta[0]) == 2 else "Bmm"
-    if op is Op.EXTERN:
-        name = fn.arg[0].name
-        return _EXTERN_NAMES.get(name, name.title().replace("_", ""))
-    if op is Op.RESHAPE:
-        return _reshape_name(fn)
-    return _NAMES[op]
+        return "MmBackward0" if len(fn._out_meta[0]) == 2 else "BmmBackward0"
+    name = fn.arg[0].name  # EXTERN
+    return f"{_EXTERN_NAMES.get(name, name.title().replace('_', ''))}Backward0"
+
+
+def _reduce_name(fn: PrimBackward) -> str:
+    """A REDUCE's name, from a table (this runs on every recorded reduction)."""
+    rop, axes = fn.arg
+    return _REDUCE_NAMES[rop][len(axes) < len(fn._shapes[0])]
 
 
 def _reshape_name(fn: PrimBackward) -> str:
     """A RESHAPE that drops the axes a reduction kept (keepdim=False) or a sliced axis is
-    the tail of that op (SumBackward0, SelectBackward0); otherwise squeeze, unsqueeze or view."""
-    src, out = fn.shape(0), fn._out_meta[0]
-    ones_removed = tuple(s for s in src if s != 1) == tuple(s for s in out if s != 1)
+    the tail of that op (SumBackward1, SelectBackward0); otherwise squeeze, unsqueeze or view."""
+    src, out = fn._shapes[0], fn._out_meta[0]
+    if len(out) == len(src) or [s for s in src if s != 1] != [s for s in out if s != 1]:
+        return "ViewBackward0"
+    if len(out) > len(src):
+        return "UnsqueezeBackward0"
     prev = fn._edges[0][0] if fn._edges[0] is not None else None
-    if isinstance(prev, PrimBackward) and len(out) < len(src) and ones_removed:
-        if prev.op is Op.REDUCE:
-            return _REDUCE_NAMES[prev.arg[0]]
-        if prev.op is Op.SHRINK:
-            return "Select"
-    if ones_removed and len(out) != len(src):
-        return "Squeeze" if len(out) < len(src) else "Unsqueeze"
-    return "View"
-
-
-def _variant(fn: PrimBackward) -> int:
-    """torch numbers overloads: pow(Tensor, Scalar) 0, pow(Tensor, Tensor) 1, pow(Scalar,
-    Tensor) 2; sum/prod over everything 0, over some dims 1."""
-    if fn.op is Op.POW:
-        base, exponent = (e is not None for e in fn._edges)
-        return 1 if base and exponent else 0 if base else 2
-    reduce = _reduce_of(fn)
-    if reduce is not None and reduce.arg[0] in (ReduceOp.SUM, ReduceOp.PROD):
-        return int(len(reduce.arg[1]) < len(reduce.shape(0)))
-    return 0
-
-
-def _reduce_of(fn: PrimBackward):
-    """The REDUCE node `fn` shows: itself, or the reduction its RESHAPE tail squeezes."""
-    if fn.op is Op.REDUCE:
-        return fn
-    if fn.op is Op.RESHAPE and fn._edges[0] is not None and _reshape_name(fn) in _REDUCE_NAMES.values():
-        return fn._edges[0][0]
-    return None
+    if isinstance(prev, PrimBackward):
+        if prev.op is _REDUCE:
+            return _reduce_name(prev)
+        if prev.op is _SHRINK:
+            return "SelectBackward0"
+    return "SqueezeBackward0"
 
 
 # -- recording ---------------------------------------------------------------------------
@@ -383,18 +390,22 @@ def record(out: Tensor, op: Op, inputs: list, arg) -> None:
     if out.dtype.kind != "f":
         return
     edges = tuple(gradient_edge(t) if t.requires_grad else None for t in inputs)
-    out._grad_fn = PrimBackward(op, arg, inputs, out, edges)
+    fn = out._grad_fn = PrimBackward(op, arg, inputs, out, edges)
+    fn.__class__ = _prim_class(fn)
     out.requires_grad_flag = True
 
 
 def record_view(view: Tensor, base: Tensor, op: Op, arg) -> None:
     """A view re-derived from its base after an in-place write to the base."""
-    view._grad_fn = PrimBackward(op, arg, [base], view, (gradient_edge(base),))
+    fn = view._grad_fn = PrimBackward(op, arg, [base], view, (gradient_edge(base),))
+    fn.__class__ = _prim_class(fn)
     view._output_nr = 0
 
 
 def rename(t: Tensor, name: str) -> Tensor:
-    """Show torch's name for a composite op's grad_fn (e.g. max(dim) -> MaxBackward0)."""
-    if t._grad_fn is not None:
-        t._grad_fn._name = name
+    """Show torch's name for a composite op's grad_fn (e.g. max(dim) -> MaxBackward0): the
+    node of t's primitive becomes an instance of that name's class; its gradient rule and
+    edges stay the primitive's."""
+    if isinstance(t._grad_fn, PrimBackward):
+        t._grad_fn.__class__ = grad_fn_class(name)
     return t

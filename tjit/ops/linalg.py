@@ -18,6 +18,7 @@ from tjit.ir.ops import Op, ReduceOp
 from .._prim import (alias, apply, broadcast_shapes, const, expand_to, normalize_dim, reshape, torch_name,
                      unsupported, write_out)
 from .._tensor import Tensor
+from ..autograd_hooks import grad_name
 from . import shape as S
 from .pointwise import where
 from .reduction import INF, _drop_axes, _return_type, _vector_norm, extern, reduce, sum as sum_
@@ -51,6 +52,7 @@ def _contract(a: Tensor, b: Tensor) -> Tensor:
     return apply(Op.CONTRACT, [a, b], a.dtype, shape)
 
 
+@grad_name("DotBackward0")
 def dot(input, other, *, out=None):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
@@ -68,6 +70,7 @@ def dot(input, other, *, out=None):
 vdot = dot
 
 
+@grad_name("MvBackward0")
 def mv(input, vec, *, out=None):
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
@@ -121,6 +124,16 @@ def bmm(input, mat2, *, out=None):
     return write_out(_batched(input, mat2), out)
 
 
+def _matmul_grad_name(input, other, **_):
+    """torch's matmul ends in dot, mv, mm (their names), squeeze for vector @ matrix, a
+    copy for matrix @ batch (folded, transposed back) and a view of a folded or batched
+    product otherwise."""
+    if input.ndim <= 2 and other.ndim <= 2:
+        return "SqueezeBackward4" if input.ndim == 1 and other.ndim == 2 else None
+    return "CloneBackward0" if input.ndim == 2 and input.requires_grad else "UnsafeViewBackward0"
+
+
+@grad_name(_matmul_grad_name)
 def matmul(input, other, *, out=None):
     """torch.matmul's dispatch: dot, mv, mm, a folded mm/mv for (..., n, k) @ matrix/vector,
     and broadcast batched products; each case raises the error of the routine torch uses."""
@@ -170,6 +183,7 @@ def _scaled_sum(input, prod, beta, alpha):
     return (base * beta if beta != 1 else base) + p
 
 
+@grad_name("AddmmBackward0")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     return write_out(_scaled_sum(input, mm(mat1, mat2), beta, alpha), out)
 

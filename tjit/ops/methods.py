@@ -5,6 +5,7 @@ from tjit.ir import dtype as dt
 
 from .._prim import cast, inplace, to_tensor
 from .._tensor import Tensor
+from ..autograd_hooks import grad_name
 from . import creation, indexing, linalg, pointwise as P, reduction as R, shape as S, strided, subscript
 
 # functions whose first argument is the tensor: torch.f(x, ...) == x.f(...)
@@ -77,7 +78,7 @@ _TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor", 
 
 
 def _rsub(self, other):
-    return P.sub(other, self)
+    return P.rsub(self, other)
 
 
 def _invert(self):
@@ -92,6 +93,7 @@ def _full_scalar(x, ref):
     return const(x, d)
 
 
+@grad_name("PowBackward2")
 def _rpow(self, other):
     return P.pow(_full_scalar(other, self), self)
 

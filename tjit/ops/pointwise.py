@@ -17,6 +17,7 @@ from .._prim import (FLOAT_ONLY, NO_BOOL, apply, binary_args, both_tensors, broa
                      elementwise, expect_operand, expect_tensor, float_dtype_of, require_kind, result_type, to_tensor,
                      torch_name, write_out)
 from .._tensor import Tensor
+from ..autograd_hooks import grad_name
 from .comparison import (allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, greater,  # noqa: F401
                          greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, less, less_equal,
                          logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, nan_to_num, ne, not_equal,
@@ -84,6 +85,7 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
+@grad_name(lambda input, other, **_: f"RsubBackward{int(not isinstance(other, Tensor))}")
 def rsub(input, other, *, alpha=1):
     return sub(other, input, alpha=alpha)
 
@@ -318,6 +320,7 @@ def signbit(input, *, out=None):
     return write_out((x < 0) | ((x == 0) & ((1.0 / x) < 0)), out)
 
 
+@grad_name("PowBackward0")
 def square(input, *, out=None):
     return pow(input, 2, out=out)
 
@@ -374,6 +377,12 @@ _POW_SHORTCUTS = {
 }
 
 
+def _pow_grad_name(input, exponent, **_):
+    """torch numbers pow's overloads: (Tensor, Scalar) 0, (Tensor, Tensor) 1, (Scalar, Tensor) 2."""
+    return f"PowBackward{0 if not isinstance(exponent, Tensor) else 1 if isinstance(input, Tensor) else 2}"
+
+
+@grad_name(_pow_grad_name)
 def pow(input, exponent, *, out=None):
     if not isinstance(input, Tensor):
         expect_operand(input, "pow", "self", 1)
@@ -454,6 +463,12 @@ def fmin(input, other, *, out=None):
     return write_out(where(isnan(input), other, where(isnan(other), input, minimum(input, other))), out)
 
 
+def _clamp_grad_name(input, min=None, max=None, **_):
+    """torch's clamp overloads: Tensor bounds 0, Number bounds 1."""
+    return f"ClampBackward{int(not isinstance(max if min is None else min, Tensor))}"
+
+
+@grad_name(_clamp_grad_name)
 def clamp(input, min=None, max=None, *, out=None):
     """min(max(x, lo), hi), NaN-propagating; lo > hi gives hi everywhere, like torch."""
     expect_tensor(input, "clamp")
@@ -486,10 +501,12 @@ def _clamp_side(x: Tensor, bound, d: dt.DType, lower: bool) -> Tensor:
 clip = clamp
 
 
+@grad_name(lambda input, min, **_: f"ClampMinBackward{int(isinstance(min, Tensor))}")
 def clamp_min(input, min, *, out=None):
     return clamp(input, min=min, out=out)
 
 
+@grad_name(lambda input, max, **_: f"ClampMaxBackward{int(isinstance(max, Tensor))}")
 def clamp_max(input, max, *, out=None):
     return clamp(input, max=max, out=out)
 

@@ -19,6 +19,7 @@ from tjit.ir.graph import ExternCall
 from tjit.ir.ops import Op, ReduceOp
 
 from .. import state
+from ..autograd_hooks import dim_overload, grad_name
 from .._prim import alias, apply, cast, const, normalize_dim, reshape, torch_name, unsupported, write_out
 from .._tensor import Tensor
 from .pointwise import abs, exp, isnan, log, sqrt, where
@@ -155,6 +156,7 @@ def _check_nonempty(x: Tensor, axes, op: str, full: bool, shown=None):
 
 
 # -- sums and means ----------------------------------------------------------------------
+@grad_name(dim_overload("Sum"))
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     d = dtype or (out.dtype if out is not None else _long_if_integral(input.dtype))
     return write_out(reduce(input, ReduceOp.SUM, _axes(input, dim, "sum"), keepdim, d), out)
@@ -177,6 +179,7 @@ def _mean(x: Tensor, axes, keepdim, d: dt.DType) -> Tensor:
     return cast(s / _count(x, axes), d)
 
 
+@grad_name(dim_overload("Mean"))
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if dtype is not None and dtype.kind != "f":
         raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating point "
@@ -335,11 +338,13 @@ def _moments(x: Tensor, dim, unbiased, keepdim, correction, op: str):
     return var_, (mu if keepdim else _drop_axes(mu, axes))
 
 
+@grad_name("VarBackward0")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     v, _ = _moments(input, dim, unbiased, keepdim, correction, "var")
     return write_out(cast(v, input.dtype), out)
 
 
+@grad_name("StdBackward0")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     v, _ = _moments(input, dim, unbiased, keepdim, correction, "std")
     return write_out(cast(sqrt(v), input.dtype), out)
@@ -356,6 +361,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 # -- logsumexp and norms -----------------------------------------------------------------
+@grad_name("LogsumexpBackward0")
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """log(sum(exp(x - m))) + m with m the (finite) maximum: no overflow, and all -inf /
     +inf / NaN slices give what torch gives."""
@@ -368,6 +374,7 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return write_out(cast(r if keepdim else _drop_axes(r, axes), d), out)
 
 
+@grad_name("LinalgVectorNormBackward0")
 def _vector_norm(x: Tensor, ord=2, dim=None, keepdim=False, *, dtype=None) -> Tensor:
     """torch.linalg.vector_norm: sum(|x|^ord)^(1/ord), with the max/min/count cases."""
     if x.dtype.kind != "f":
@@ -409,6 +416,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return write_out(r, out)
 
 
+@grad_name("DistBackward0")
 def dist(input, other, p=2):
     diff = input - other
     if diff.dtype.kind != "f":

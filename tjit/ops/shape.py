@@ -14,6 +14,7 @@ from tjit.ir.ops import Op
 
 from .._prim import alias, apply, broadcast_shapes, cast, normalize_dim, result_type, torch_name, write_out
 from .._tensor import Size, Tensor, contiguous_strides
+from ..autograd_hooks import grad_name, label
 from .strided import as_view as _as_view, meta as _meta, view_strides as _view_strides
 
 
@@ -65,6 +66,7 @@ def _infer_shape(shape, numel: int) -> tuple:
     return tuple(shape)
 
 
+@grad_name("ViewBackward0")
 def view(x: Tensor, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dt.DType):
         return view_dtype(x, shape[0])
@@ -98,7 +100,11 @@ def reshape(x: Tensor, *shape) -> Tensor:
     """A view when the strides allow one (torch's rule), else a copy."""
     new = _infer_shape(shape, x.numel())
     view = _try_view(x, new)
-    return view if view is not None else apply(Op.RESHAPE, [x], x.dtype, new, new)
+    if view is None:
+        return label(apply(Op.RESHAPE, [x], x.dtype, new, new), "UnsafeViewBackward0")
+    if view._grad_fn is not None:  # torch views a contiguous input, else takes a _reshape_alias
+        label(view, "ViewBackward0" if x.is_contiguous() else "ReshapeAliasBackward0")
+    return view
 
 
 def view_as(x, other):
@@ -120,10 +126,12 @@ def flatten(x: Tensor, start_dim=0, end_dim=-1) -> Tensor:
     return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
+@grad_name("ViewBackward0")
 def ravel(x):
     return reshape(x, (-1,))
 
 
+@grad_name("ViewBackward0")
 def unflatten(x: Tensor, dim, sizes) -> Tensor:
     d = normalize_dim(dim, x.ndim, "unflatten")
     sizes = [int(s) for s in sizes]
@@ -141,6 +149,7 @@ def unflatten(x: Tensor, dim, sizes) -> Tensor:
     return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
 
 
+@grad_name(lambda x, dim=None: f"SqueezeBackward{0 if dim is None else 1 if isinstance(dim, int) else 2}")
 def squeeze(x: Tensor, dim=None) -> Tensor:
     """Drops size-1 dims; the remaining dims keep their strides."""
     if dim is None:
@@ -162,6 +171,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
 
 
 # -- permutations ------------------------------------------------------------------------
+@grad_name("PermuteBackward0")
 def permute(x: Tensor, *dims) -> Tensor:
     dims = _dims(dims)
     if len(dims) != x.ndim:
@@ -177,6 +187,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     return _view_node(x, Op.PERMUTE, shape, perm, meta)
 
 
+@grad_name("TransposeBackward0")
 def transpose(x: Tensor, dim0, dim1) -> Tensor:
     if x.ndim == 0:
         return view(x, ())
@@ -189,6 +200,7 @@ def transpose(x: Tensor, dim0, dim1) -> Tensor:
 swapaxes = swapdims = transpose
 
 
+@grad_name("TBackward0")
 def t(x: Tensor) -> Tensor:
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
@@ -218,6 +230,7 @@ moveaxis = movedim
 
 
 # -- broadcasting views ------------------------------------------------------------------
+@grad_name("ExpandBackward0")
 def expand(x: Tensor, *sizes) -> Tensor:
     sizes = tuple(int(s) for s in _dims(sizes))
     if len(sizes) < x.ndim:
@@ -265,6 +278,7 @@ def broadcast_tensors(*tensors):
 
 
 # -- slicing views -----------------------------------------------------------------------
+@grad_name("SliceBackward0")
 def slice_dim(x: Tensor, dim: int, start, stop, step: int = 1) -> Tensor:
     """x[..., start:stop:step, ...] along `dim` (a view)."""
     if step <= 0:
@@ -301,6 +315,7 @@ def narrow(x: Tensor, dim, start, length) -> Tensor:
     return slice_dim(x, d, start, start + length)
 
 
+@grad_name("SelectBackward0")
 def select(x: Tensor, dim, index: int) -> Tensor:
     if x.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -440,6 +455,7 @@ def _iota_along(shape, dim) -> Tensor:
     return Tensor._from_node(node(Op.IOTA, (), dt.int64, tuple(shape), dim))
 
 
+@grad_name("CatBackward0")
 def cat(tensors, dim=0, *, out=None) -> Tensor:
     """Each piece is padded to the full shape; a chain of WHEREs on the position along `dim`
     picks the piece, so the whole join is one fused kernel."""
@@ -496,6 +512,7 @@ def _join(parts, d: int, shape, dtype) -> Tensor:
 concat = concatenate = cat
 
 
+@grad_name("StackBackward0")
 def stack(tensors, dim=0, *, out=None) -> Tensor:
     tensors = list(tensors)
     if not tensors:

@@ -21,6 +21,7 @@ from tjit.ir.ops import Op, ReduceOp
 
 from .._prim import apply, broadcast_shapes, cast, const, expand_to, normalize_dim, reshape, to_tensor, torch_name
 from .._tensor import Tensor, contiguous_strides
+from ..autograd_hooks import label
 from . import shape as S, strided
 from .indexing import _OOB, _along, _check_bounds, _iota, _scatter_node, nonzero
 from .pointwise import where
@@ -234,7 +235,7 @@ def getitem(x: Tensor, key) -> Tensor:
     v, adv = _basic(x, _items(key))
     if not adv:
         return v
-    return _Advanced(v, _expand_masks(adv)).get()
+    return label(_Advanced(v, _expand_masks(adv)).get(), "IndexBackward0")
 
 
 def setitem(x: Tensor, key, value) -> None:

@@ -34,7 +34,7 @@ def float_input(x: Tensor) -> Tensor:
 
 def not_differentiable(fn_name: str, arg_name: str, t) -> None:
     """torch refuses gradients for some arguments (loss weights, some targets) outright."""
-    if t is not None and state.grad_enabled and t.requires_grad:
+    if t is not None and state.mode.grad_enabled and t.requires_grad:
         raise RuntimeError(f"The function '{fn_name}' is not differentiable with respect to argument '{arg_name}'. "
                            "This input cannot have requires_grad True.")
 

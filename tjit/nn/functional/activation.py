@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ...autograd_hooks import grad_name, label
 from ._base import C, P, R, S, cast, const, float_input, inplace_result, iota
 
 
@@ -19,7 +20,8 @@ def threshold_(input, threshold, value):
 def relu(input, inplace=False):
     """max(x, 0), NaN and -0.0 kept as torch keeps them; the gradient at 0 is 0, as torch's."""
     zero = const(0, input.dtype)
-    return inplace_result(input, P.where(input < 0, zero, P.where(input == 0, input * zero, input)), inplace)
+    out = P.where(input < 0, zero, P.where(input == 0, input * zero, input))
+    return inplace_result(input, label(out, "ReluBackward0"), inplace)
 
 
 def relu_(input):
@@ -111,6 +113,7 @@ def glu(input, dim=-1):
     return a * P.sigmoid(b)
 
 
+@grad_name("GeluBackward0")
 def gelu(input, approximate="none"):
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
@@ -167,7 +170,7 @@ def hardswish(input, inplace=False):
 
 
 def silu(input, inplace=False):
-    return inplace_result(input, input * P.sigmoid(input), inplace)
+    return inplace_result(input, label(input * P.sigmoid(input), "SiluBackward0"), inplace)
 
 
 def mish(input, inplace=False):
@@ -194,6 +197,7 @@ def _stable_shift(x, dim):
     return R.amax(x.detach(), dim, keepdim=True)
 
 
+@grad_name("SoftmaxBackward0")
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x - max) / sum: one reduction for the max, one for the sum, fused elementwise."""
     x, dim = _prepare(input, dim, dtype, "softmax", _stacklevel)
@@ -208,6 +212,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return softmax(-x, dim)
 
 
+@grad_name("LogSoftmaxBackward0")
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     x, dim = _prepare(input, dim, dtype, "log_softmax", _stacklevel)
     if x.ndim == 0:

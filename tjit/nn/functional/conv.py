@@ -14,6 +14,7 @@ import math
 
 from ..modules.utils import _ntuple
 from ...autograd.function import Function
+from ...autograd_hooks import label
 from ._base import L, Op, S, apply
 from .padding import constant_pad
 
@@ -172,6 +173,7 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, n, name):
     y = S.reshape(L.matmul(w, cols), (batch, weight.shape[0]) + out)
     if bias is not None:
         y = y + S.reshape(bias, (weight.shape[0],) + (1,) * n)
+    y = label(y, "ConvolutionBackward0")
     return S.squeeze(y, 0) if unbatched else y
 
 

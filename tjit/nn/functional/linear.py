@@ -1,9 +1,21 @@
 """linear and bilinear: a CONTRACT with the bias as its epilogue."""
 from __future__ import annotations
 
+from ...autograd_hooks import grad_name
 from ._base import L, R, S
 
 
+def _linear_grad_name(input, weight, bias=None):
+    """torch's linear: addmm for a matrix with a bias, a view of a flattened addmm for a
+    contiguous input of other ranks, else matmul (its name) plus an in-place bias add."""
+    if bias is None:
+        return None
+    if input.ndim == 2:
+        return "AddmmBackward0"
+    return "ViewBackward0" if input.is_contiguous() else None
+
+
+@grad_name(_linear_grad_name)
 def linear(input, weight, bias=None):
     """input @ weight.T + bias."""
     out = L.matmul(input, S.t(weight)) if weight.ndim == 2 else L.matmul(input, weight)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import warnings
 
+from ...autograd_hooks import grad_name
 from ._base import P, R, S, cast, const, dt, expand_to, iota, not_differentiable, pick_reduction, reduce_loss
 from .activation import log_softmax, logsigmoid
 from .distance import pairwise_distance
@@ -38,6 +39,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _weighted(loss, weight, reduction, input) if weight is not None else reduce_loss(loss, reduction)
 
 
+@grad_name(lambda input, target, *args, weight=None, **_: None if weight is not None else "MseLossBackward0")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _size_warning(input, target)
     reduction = pick_reduction(reduction, size_average, reduce)
@@ -198,6 +200,7 @@ def _class_weight(weight, target, axis, ndim, dtype):
     return _pick(full, target, axis)
 
 
+@grad_name(lambda input, *args, **_: "NllLossBackward0" if input.ndim <= 2 else "NllLoss2DBackward0")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = pick_reduction(reduction, size_average, reduce)
     axis = _class_layout(input, target)

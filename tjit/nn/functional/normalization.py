@@ -3,6 +3,7 @@ are reductions over the normalized axes; the normalization and affine transform 
 one elementwise epilogue.  Running statistics are updated in place without gradient."""
 from __future__ import annotations
 
+from ...autograd_hooks import grad_name
 from ..modules.utils import no_grad
 from ._base import P, R, S, cast
 
@@ -34,6 +35,7 @@ def _check_batch_size(x, axes):
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
 
 
+@grad_name("NativeBatchNormBackward0")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalize over every axis but the channel axis (1): batch statistics when training
     (and then the running statistics move toward them), running statistics otherwise."""
@@ -84,6 +86,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     return _normalize(input, mean, var, eps, weight, bias, shape)
 
 
+@grad_name("NativeLayerNormBackward0")
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalize over the trailing `normalized_shape` axes."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -107,6 +110,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     return out * weight if weight is not None else out
 
 
+@grad_name("NativeGroupNormBackward0")
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalize each group of channels of each sample together."""
     if input.ndim < 2:

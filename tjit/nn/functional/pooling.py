@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import math
 
+from ...autograd_hooks import grad_name
 from ..modules.utils import _ntuple
 from ._base import I, P, R, S, cast, const, dt, float_input, gather_dim, iota
 from .conv import windows
 from .padding import constant_pad
+
+
+_I64_MAX = (1 << 63) - 1
 
 
 def _tuple(v, n):
@@ -72,12 +76,20 @@ def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indic
     if not return_indices:
         return values
     pos = _window_positions(x.shape[-n:], out, kernel, stride, padding, dilation)
+    return values, _argmax(win, values, pos, axes)
+
+
+def _argmax(win, values, pos, axes, valid=None):
+    """Input position of each window's maximum, as torch's scan finds it: the first maximum,
+    but the last NaN (every NaN replaces the running maximum). `valid` masks window slots."""
     hit = win == _keep(values, axes)
-    if x.dtype.kind == "f":
-        hit = hit | P.isnan(win)
-    big = const(math.prod(x.shape[-n:]), dt.int64)
-    index = R.amin(P.where(hit, pos, big), axes)
-    return values, index
+    if valid is not None:
+        hit = hit & valid
+    index = R.amin(P.where(hit, pos, const(_I64_MAX, dt.int64)), axes)
+    if win.dtype.kind != "f":
+        return index
+    nan = P.isnan(win) if valid is None else P.isnan(win) & valid
+    return P.where(R.any(nan, axes), R.amax(P.where(nan, pos, const(-1, dt.int64)), axes), index)
 
 
 def _keep(values, axes):
@@ -101,10 +113,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1, "max_pool1d")
 
 
+@grad_name("MaxPool2DWithIndicesBackward0")
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2, "max_pool2d")
 
 
+@grad_name("MaxPool3DWithIndicesBackward0")
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3, "max_pool3d")
 
@@ -146,6 +160,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1, "avg_pool1d")
 
 
+@grad_name("AvgPool2DBackward0")
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2,
@@ -226,9 +241,7 @@ def _adaptive_max(x, output_size, return_indices, n):
     values = R.amax(masked, axes)
     if not return_indices:
         return values
-    hit = (masked == _keep(values, axes)) | (P.isnan(masked) & valid)
-    big = const(math.prod(x.shape[-n:]), dt.int64)
-    return values, R.amin(P.where(hit & valid, flat, big), axes)
+    return values, _argmax(masked, values, flat, axes, valid)
 
 
 def _check_adaptive(x, n, name):
@@ -314,15 +327,57 @@ def _fractional_starts(samples, in_size, out_size, k):
     return cast(P.where(last, const(in_size - k, start.dtype), start), dt.int64)
 
 
-def _fractional_max_pool(x, kernel_size, output_size, output_ratio, return_indices, samples, n):
-    kernel = _tuple(kernel_size, n)
-    spatial = x.shape[-n:]
+def _fractional_name(n):
+    return "fractional_max_pool2d" if n == 2 else "fractional_max_pool3d_out"
+
+
+def _check_fractional_input(x, samples, n):
+    if x.ndim in (n + 1, n + 2):
+        return
+    if samples is None and x.ndim < n + 1:  # torch reads the channel count to draw the samples
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{x.ndim}, {x.ndim - 1}], but got "
+                         f"-{n + 1})")
+    raise RuntimeError(f"{_fractional_name(n)}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(x.shape)}")
+
+
+def _fractional_out_size(spatial, kernel, output_size, output_ratio, n):
+    """The output size, checked as torch checks it: the last window must fit (3-D pooling
+    wants one spare element beyond it, as torch's kernel does)."""
     if output_size is None:
         if output_ratio is None:
             raise ValueError(f"fractional_max_pool{n}d requires specifying either an output_size or an output_ratio")
         out = tuple(int(s * r) for s, r in zip(spatial, _ntuple(n)(output_ratio)))
     else:
         out = _tuple(output_size, n)
+    checks = (("height", 0), ("width", 1)) if n == 2 else (("time", 0), ("width", 2), ("height", 1))
+    for axis, i in checks:
+        last = out[i] + kernel[i] - 1
+        if last > spatial[i] or (n == 3 and last == spatial[i]):
+            raise RuntimeError(f"{_fractional_name(n)}(): pool {axis} {kernel[i]} too large relative to input {axis} "
+                               f"{spatial[i]}")
+    return out
+
+
+def _check_samples(samples, x, n):
+    """torch's checks of explicit `_random_samples` (N' >= N, C, n) against a batched input."""
+    if samples.ndim != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.ndim}")
+    if samples.shape[0] < x.shape[0]:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != x.shape[1]:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.shape[2] != n:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {n}; got {samples.shape[2]}.")
+    if samples.dtype != x.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    return S.narrow(samples, 0, 0, x.shape[0])
+
+
+def _fractional_max_pool(x, kernel_size, output_size, output_ratio, return_indices, samples, n):
+    _check_fractional_input(x, samples, n)
+    kernel = _tuple(kernel_size, n)
+    spatial = x.shape[-n:]
+    out = _fractional_out_size(spatial, kernel, output_size, output_ratio, n)
     unbatched = x.ndim == n + 1
     if unbatched:
         x = S.unsqueeze(x, 0)
@@ -330,6 +385,7 @@ def _fractional_max_pool(x, kernel_size, output_size, output_ratio, return_indic
     if samples is None:
         from ...ops.creation import rand
         samples = rand(batch, channels, n, dtype=x.dtype)
+    samples = _check_samples(samples, x, n)
     y, flat = x, None
     sample_of = (1, 0) if n == 2 else (0, 1, 2)  # torch's sample order: (W, H) in 2-D, (T, H, W) in 3-D
     for i in range(n):
@@ -343,7 +399,7 @@ def _fractional_max_pool(x, kernel_size, output_size, output_ratio, return_indic
     flat = S.permute(S.expand(flat, tuple(y.shape)), order)
     axes = tuple(range(2 + n, 2 + 2 * n))
     values = R.amax(win, axes)
-    index = R.amin(P.where(win == _keep(values, axes), flat, const(math.prod(spatial), dt.int64)), axes)
+    index = _argmax(win, values, flat, axes)
     if unbatched:
         values, index = S.squeeze(values, 0), S.squeeze(index, 0)
     return (values, index) if return_indices else values
