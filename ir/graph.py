@@ -33,11 +33,12 @@ _ids = itertools.count()
 
 
 class Node:
-    __slots__ = ("op", "src", "dtype", "shape", "arg", "buffer", "depth", "uid", "__weakref__")
+    # skey: the node's own part of a graph's structural key (the engine fills it in)
+    __slots__ = ("op", "src", "dtype", "shape", "arg", "buffer", "depth", "uid", "skey", "__weakref__")
 
     def __init__(self, op: Op, src: tuple, dtype: DType, shape: tuple, arg):
         self.op, self.src, self.dtype, self.shape, self.arg = op, src, dtype, shape, arg
-        self.buffer = None
+        self.buffer = self.skey = None
         self.uid = next(_ids)
         # longest pending path below: lowering and codegen recurse along it
         depth = 0

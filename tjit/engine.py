@@ -72,21 +72,25 @@ _plans: dict = {}
 
 
 def structure(targets: list):
-    """Canonical structural key of the graph below `targets`, and its node order."""
+    """Canonical structural key of the graph below `targets`, its node order, each node's
+    position, and whether a pending node is empty (it needs no kernel)."""
     order = toposort(targets)
-    local, entries = {}, []
-    for n in order:
-        local[id(n)] = len(entries)
-        if n.realized:
+    local, entries, empty = {}, [], False
+    for i, n in enumerate(order):
+        local[id(n)] = i
+        if n.buffer is not None or n.op is Op.BUFFER:
             entries.append(("in", n.dtype.name, n.shape))
-        else:
+            continue
+        own = n.skey
+        if own is None:  # what the node itself contributes: computed once per node
             arg = "rand" if n.op is Op.RAND else n.arg
             if n.op is Op.EXTERN:
                 arg = (n.arg[0].name, n.arg[0].params, n.arg[1])
-            entries.append((n.op.value, n.dtype.name, n.shape, _key_arg(arg),
-                            tuple(local[id(s)] for s in n.src)))
+            own = n.skey = (n.op.value, n.dtype.name, n.shape, _key_arg(arg))
+        empty = empty or 0 in n.shape
+        entries.append((own, tuple([local[id(s)] for s in n.src])))
     key = (tuple(entries), tuple(local[id(t)] for t in targets))
-    return key, order, local
+    return key, order, local, empty
 
 
 def _key_arg(a):
@@ -161,13 +165,14 @@ def _rand_node_id(order, key: RandKey) -> int:
 def realize(targets: list) -> None:
     """Compute every pending node in `targets`; afterwards each has `.buffer` set."""
     targets = [t for t in dict.fromkeys(targets) if not t.realized]
-    for n in toposort(targets):  # empty tensors need no kernel (and have no index space)
-        if n.numel == 0 and not n.realized:
-            n.buffer = Buffer(0, n.dtype.np)
-    targets = [t for t in targets if not t.realized]
     if not targets:
         return
-    key, order, local = structure(targets)
+    key, order, local, empty = structure(targets)
+    if empty:  # empty tensors need no kernel (and have no index space)
+        for n in order:
+            if n.numel == 0 and not n.realized:
+                n.buffer = Buffer(0, n.dtype.np)
+        return realize(targets)
     plan = _plans.get(key)
     if plan is None:
         plan = _load_plan(key) or _store_plan(key, _compile(targets, order, local))
