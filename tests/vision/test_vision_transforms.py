@@ -132,14 +132,36 @@ def test_resize_output_size_rules():
     assert T.Resize(4, interpolation=2).interpolation is T.InterpolationMode.BILINEAR  # Pillow's constant
 
 
-def test_aa_weights_by_hand():
-    """Halving with the triangle filter: each output averages 4 inputs with weights
-    (1, 3, 3, 1) / 8, clipped and renormalised at the borders."""
-    from tjit.vision.transforms._functional_tensor import _aa_weights
-    m = _aa_weights(8, 4, "bilinear")
-    np.testing.assert_allclose(m[1, 1:5], [1 / 8, 3 / 8, 3 / 8, 1 / 8])
-    np.testing.assert_allclose(m[0, :3], [3 / 7, 3 / 7, 1 / 7])
-    np.testing.assert_allclose(m.sum(1), 1.0)
+def test_resize_antialias_by_hand():
+    """Halving 0..7 with the triangle filter: each output averages 4 inputs with weights
+    (1, 3, 3, 1) / 8, clipped and renormalised at the borders ((3, 3, 1) / 7, (1, 3, 3) / 7)."""
+    t = tjit.arange(8, dtype=tjit.float64).view(1, 1, 8)
+    out = T.Resize([1, 4])(t)
+    assert out.dtype == tjit.float64
+    np.testing.assert_allclose(out.numpy()[0, 0], [5 / 7, 20 / 8, 36 / 8, (5 + 3 * 6 + 3 * 7) / 7])
+
+
+CHECKER_U8 = ((np.indices((1, 4, 4)).sum(0) % 2) * 255).astype(np.uint8)  # bicubic overshoots 0 and 255
+
+
+@pytest.mark.parametrize("interp,img,size", [("bilinear", IMG_U8, [4, 17]), ("bicubic", IMG_U8, [4, 17]),
+                                             ("bicubic", CHECKER_U8, [7, 7])])
+def test_resize_uint8_antialias_matches_reference(interp, img, size):
+    """uint8: interpolated in float32, (bicubic clamped,) rounded back."""
+    t, r = pair(img)
+    got = T.Resize(size, interpolation=getattr(T.InterpolationMode, interp.upper()))(t)
+    want = ref.resize(r, size, interp)
+    assert got.dtype == tjit.uint8
+    diff = np.abs(got.numpy().astype(int) - want.numpy().astype(int))  # x.5 ties may round either way
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.05
+
+
+def test_resize_batched_and_int16():
+    t, r = pair(np.stack([IMG_U8.astype(np.int16) * 7] * 2))
+    got = TF.resize(t, [5, 6], antialias=True)
+    want = ref.resize(r, [5, 6], "bilinear")
+    assert got.dtype == tjit.int16 and tuple(got.shape) == (2, 3, 5, 6)
+    assert np.abs(got.numpy().astype(int) - want.numpy().astype(int)).max() <= 1
 
 
 @pytest.mark.parametrize("cls", [T.RandomResizedCrop, T.RandomSizedCrop])
@@ -256,6 +278,15 @@ def test_pil_round_trip_and_to_tensor():
     assert back.mode == "RGB" and np.array_equal(np.asarray(back), arr)
     gray = T.ToPILImage()(tjit.tensor(arr[:, :, 0] / 255.0, dtype=tjit.float32))
     assert gray.mode == "L"
+    floats = RNG.random((3, 5, 4), dtype=np.float32)  # scaled by 255 and truncated, as torch's mul(255).byte()
+    rgb = T.ToPILImage()(tjit.tensor(floats))
+    want = torch.from_numpy(floats).mul(255).byte().permute(1, 2, 0).numpy()
+    assert rgb.mode == "RGB" and np.array_equal(np.asarray(rgb), want)
+    as_f = T.ToPILImage(mode="F")(tjit.tensor(floats[:1]))
+    assert as_f.mode == "F" and np.array_equal(np.asarray(as_f), floats[0])
+    binary = Image.fromarray(arr[:, :, 0] > 127)  # mode "1": 0/1 scaled to 0/255, then to [0, 1]
+    np.testing.assert_array_equal(T.ToTensor()(binary).numpy()[0], (arr[:, :, 0] > 127).astype(np.float32))
+    assert T.ToTensor()(Image.fromarray(floats[0], mode="F")).dtype == tjit.float32
 
 
 @needs_pil

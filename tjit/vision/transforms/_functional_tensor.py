@@ -2,8 +2,6 @@
 torchvision.transforms._functional_tensor's semantics (dtypes, rounding, clamping)."""
 from __future__ import annotations
 
-import numpy as np
-
 import tjit
 import tjit.nn.functional as F
 
@@ -157,66 +155,21 @@ def pad(img, padding, fill=0, padding_mode="constant"):
 
 
 # -- resizing ----------------------------------------------------------------------------------
-def _aa_filter(mode: str):
-    """torch's antialiasing kernels: triangle (bilinear) and Keys cubic with a = -0.5."""
-    if mode == "bilinear":
-        return 1.0, lambda x: np.maximum(1.0 - np.abs(x), 0.0)
-
-    def cubic(x, a=-0.5):
-        x = np.abs(x)
-        near = ((a + 2) * x - (a + 3)) * x * x + 1
-        far = (((x - 5) * x + 8) * x - 4) * a
-        return np.where(x < 1, near, np.where(x < 2, far, 0.0))
-    return 2.0, cubic
-
-
-def _aa_weights(in_size: int, out_size: int, mode: str) -> np.ndarray:
-    """The (out_size, in_size) resampling matrix of torch's antialiased interpolation
-    (aten's _compute_index_ranges_weights): each output pixel averages the input pixels
-    under a filter stretched by the downscale factor, weights normalised to sum to 1."""
-    half_support, filt = _aa_filter(mode)
-    scale = in_size / out_size
-    support = half_support * scale if scale >= 1.0 else half_support
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    m = np.zeros((out_size, in_size), np.float64)
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        w = filt((np.arange(xmin, xmax) - center + 0.5) * invscale)
-        total = w.sum()
-        m[i, xmin:xmax] = w / total if total != 0 else w
-    return m
-
-
-def _resize_aa(img, size, mode: str):
-    """Separable antialiased resize: a matmul with each axis's weight matrix (width first,
-    as aten does), skipping an axis whose size does not change."""
-    out_h, out_w = size
-    in_h, in_w = img.shape[-2], img.shape[-1]
-    if out_w != in_w:
-        img = img @ tjit.tensor(_aa_weights(in_w, out_w, mode).T, dtype=img.dtype)
-    if out_h != in_h:
-        img = tjit.tensor(_aa_weights(in_h, out_h, mode), dtype=img.dtype) @ img
-    return img
-
-
 def resize(img, size, interpolation="bilinear", antialias=True):
+    """F.interpolate in float (antialiased for bilinear/bicubic unless antialias is False);
+    integer images are cast to float32 and rounded back, bicubic uint8 clamped first, as
+    torchvision does."""
     _assert_image_tensor(img)
     size = list(size)
-    if antialias is None or interpolation not in ("bilinear", "bicubic"):
-        antialias = False
+    antialias = bool(antialias) and interpolation in ("bilinear", "bicubic")
     squeeze = img.ndim < 4
     x = img.unsqueeze(0) if squeeze else img
     out_dtype = x.dtype
     cast = out_dtype not in (tjit.float32, tjit.float64)
     if cast:
         x = x.to(tjit.float32)
-    if antialias:
-        x = _resize_aa(x, size, interpolation)
-    else:
-        align_corners = False if interpolation in ("bilinear", "bicubic") else None
-        x = F.interpolate(x, size=size, mode=interpolation, align_corners=align_corners)
+    align_corners = False if interpolation in ("bilinear", "bicubic") else None
+    x = F.interpolate(x, size=size, mode=interpolation, align_corners=align_corners, antialias=antialias)
     if interpolation == "bicubic" and out_dtype == tjit.uint8:
         x = x.clamp(min=0, max=255)
     if squeeze:

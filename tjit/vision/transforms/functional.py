@@ -70,6 +70,11 @@ def get_image_num_channels(img) -> int:
 
 
 # -- conversions -------------------------------------------------------------------------------
+def _chw(hwc):
+    """An H x W x C host array as a contiguous C x H x W tensor (the permute runs as a kernel)."""
+    return tjit.tensor(hwc).permute((2, 0, 1)).contiguous()
+
+
 def to_tensor(pic):
     """A PIL image or an H x W (x C) ndarray -> a C x H x W tensor; uint8 data is scaled to
     [0, 1] in the default float dtype, other types keep their values."""
@@ -78,15 +83,13 @@ def to_tensor(pic):
     if isinstance(pic, np.ndarray) and not _is_numpy_image(pic):
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
     if isinstance(pic, np.ndarray):
-        arr = pic[:, :, None] if pic.ndim == 2 else pic
-        img = tjit.tensor(np.ascontiguousarray(arr.transpose((2, 0, 1))))
+        img = _chw(pic[:, :, None] if pic.ndim == 2 else pic)
     else:
         mode_to_nptype = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16, "F": np.float32}
         arr = np.array(pic, mode_to_nptype.get(pic.mode, np.uint8), copy=True)
+        img = _chw(arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic)))
         if pic.mode == "1":
-            arr = 255 * arr
-        arr = arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic))
-        img = tjit.tensor(np.ascontiguousarray(arr.transpose((2, 0, 1))))
+            img = 255 * img
     if img.dtype == tjit.uint8:
         return img.to(dtype=tjit.get_default_dtype()).div(255)
     return img
@@ -97,8 +100,7 @@ def pil_to_tensor(pic):
     if not is_pil_image(pic):
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     arr = np.array(pic, copy=True)
-    arr = arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic))
-    return tjit.tensor(np.ascontiguousarray(arr.transpose((2, 0, 1))))
+    return _chw(arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic)))
 
 
 def _pil_mode(npimg: np.ndarray, mode):
@@ -119,11 +121,15 @@ def _pil_mode(npimg: np.ndarray, mode):
 
 
 def to_pil_image(pic, mode=None):
-    """A C x H x W tensor or H x W x C ndarray -> a PIL image; floats are scaled by 255."""
+    """A C x H x W tensor or H x W x C ndarray -> a PIL image; floats are scaled by 255 (and
+    truncated to uint8) unless mode is "F"."""
     if isinstance(pic, tjit.Tensor):
+        pic = pic.detach()
+        if pic.is_floating_point() and mode != "F":  # a tensor is scaled by a kernel, an ndarray below
+            pic = pic.mul(255).to(tjit.uint8)
         if pic.ndim == 3:
             pic = pic.permute((1, 2, 0))
-        pic = pic.detach().numpy()
+        pic = pic.numpy()
     elif not isinstance(pic, np.ndarray):
         raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
     if pic.ndim == 2:
