@@ -117,7 +117,7 @@ def _compile(targets, order, local) -> _Plan:
         refs = [("rand", local[_rand_node_id(order, a)]) if isinstance(a, RandKey) else ("node", local[id(a)])
                 for a in item.inputs]
         k, moved = rebase(k)
-        extent = launch_extent(k)
+        extent = launch_extent(k, threads.get_num_threads())
         key = _kernel_key(k)
         symbol = compiled.get(key)
         if symbol is None:  # identical kernels (an RNN's time steps) share one compiled function
@@ -132,7 +132,7 @@ def _compile(targets, order, local) -> _Plan:
                            layout=layout, offsets=offsets if any(offsets) else None))
     library = None
     if kernels:
-        ir_text = str(emit_module(kernels, symbols))
+        ir_text = str(emit_module(kernels, symbols, workers=threads.get_num_threads()))
         dump.stage("llvm", lambda: ir_text)
         dump.stage("asm", lambda: cpu.assembly(ir_text))
         library = cpu.compile_library(ir_text, symbols)
@@ -168,6 +168,7 @@ def realize(targets: list) -> None:
     if not targets:
         return
     key, order, local, empty = structure(targets)
+    key = (key, threads.get_num_threads())  # GEMMs are split into one work item per thread
     if empty:  # empty tensors need no kernel (and have no index space)
         for n in order:
             if n.numel == 0 and not n.realized:

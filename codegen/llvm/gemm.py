@@ -45,6 +45,7 @@ class GemmPlan:
     Kd: int
     dtype: object
     epilogue: KVal | None  # None: the store value is the accumulator itself
+    workers: int = 1       # threads the runtime will split the work items over
 
     @property
     def split(self) -> tuple:
@@ -52,7 +53,7 @@ class GemmPlan:
         packs the operand panels it needs, so splitting M repeats B's packing and splitting
         N repeats A's: pick the split into about `_items` pieces that repeats the least."""
         MR, NR = BLOCKING[self.dtype.name][:2]
-        want = _items(self.M * self.N * max(self.Kd, 1), self.batches)
+        want = _items(self.M * self.N * max(self.Kd, 1), self.batches, self.workers)
         ca, cb = _pack_cost(self.a, self.k, self.m), _pack_cost(self.b, self.k, self.n)
         best = None
         a = 1
@@ -117,7 +118,7 @@ def _has_acc(v: KVal) -> bool:
     return v.op is K.ACC or any(_has_acc(s) for s in v.src)
 
 
-def plan(kernel) -> GemmPlan | None:
+def plan(kernel, workers: int = 1) -> GemmPlan | None:
     """Recognise a (batched) matmul: the reduce value is x * y with x free of the column
     and y free of the row; everything else about x and y is evaluated while packing."""
     if kernel.kind != "contract" or len(kernel.reduces) != 1 or kernel.inner or len(kernel.stores) != 1:
@@ -142,7 +143,7 @@ def plan(kernel) -> GemmPlan | None:
     epi = None if store.value.op is K.ACC else store.value
     M, N = _prod(extent(v) for v in m), _prod(extent(v) for v in n)
     return GemmPlan(x, y, _drop(store.index, set(m) | set(n)), c_row, c_col, m, n, kv, batch, M, N,
-                    extent(kv), d, epi)
+                    extent(kv), d, epi, workers)
 
 
 def _pack_cost(value: KVal, kvar, xvar) -> int:
@@ -210,14 +211,13 @@ def _accs(v: KVal) -> list:
 
 # multiply-adds per work item below which splitting a GEMM further does not pay
 _MIN_ITEM_FLOPS = 1 << 21
-_MAX_ITEMS = 16
 
 
-def _items(flops: int, batches: int) -> int:
-    """Work items wanted per batch: enough for the threads (a power of two up to 16, so
-    2, 4, 8 or 16 threads share them evenly), none smaller than _MIN_ITEM_FLOPS."""
+def _items(flops: int, batches: int, workers: int) -> int:
+    """Work items wanted per batch: one per thread (every extra item repacks an operand),
+    none smaller than _MIN_ITEM_FLOPS."""
     n = 1
-    while n < _MAX_ITEMS and n * batches < _MAX_ITEMS and flops // (2 * n) >= _MIN_ITEM_FLOPS:
+    while n < workers and n * batches < workers and flops // (2 * n) >= _MIN_ITEM_FLOPS:
         n *= 2
     return n
 
