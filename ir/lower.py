@@ -68,7 +68,12 @@ class _Lowering:
     def _render(self, n: Node, idx: tuple, valid: tuple) -> KVal:
         if n.realized or (id(n) not in self.computed and id(n) in self.inputs):
             s = self.slot(n, lambda: KArg(f"in{len(self.args)}", n.dtype, "in", n.numel))
-            return KVal(K.LOAD, n.dtype, (), (s, sym.flatten(idx, n.shape), valid, 0))
+            flat = sym.flatten(idx, n.shape)
+            if valid:
+                lo, hi = sym.true_bounds(flat)
+                if 0 <= lo and hi < n.numel:  # every address formed is in the buffer: the padded
+                    valid = ()                 # read's WHERE masks the value, the load needs no guard
+            return KVal(K.LOAD, n.dtype, (), (s, flat, valid, 0))
         op = n.op
         if op is Op.CONST:
             return KVal(K.CONST, n.dtype, (), n.arg)

@@ -169,6 +169,7 @@ def _reason(a, cuts) -> str:
 # a value several kernels would each recompute is written once when computing it takes more
 # than this many ops (cheap expressions are recomputed: loading them back costs more)
 RECOMPUTE_LIMIT = 40
+WINDOW_LIMIT = 4
 _CHEAP = MOVEMENT | SOURCES | {Op.CAST}
 
 
@@ -190,7 +191,23 @@ def _shared_work(items, cuts) -> list:
                 out.append((n, f"reduce used by {count} kernels"))
             elif _cost(n, cuts, cost) > RECOMPUTE_LIMIT:
                 out.append((n, f"used by {count} kernels and costly to recompute"))
+            elif _windows(n, cuts) > WINDOW_LIMIT:
+                out.append((n, f"used by {count} kernels and reads many shifted windows"))
     return out
+
+
+def _windows(root, cuts) -> int:
+    """Padded (shifted, masked) reads in a value's region: a col2im-like sum of many windows
+    costs a load per window wherever it is recomputed, against one load when written once."""
+    count, stack, seen = 0, [root], set()
+    while stack and count <= WINDOW_LIMIT:
+        n = stack.pop()
+        if id(n) in seen or n.realized or (id(n) in cuts and n is not root):
+            continue
+        seen.add(id(n))
+        count += n.op is Op.PAD
+        stack.extend(n.src)
+    return count
 
 
 def _region(root, cuts, piece=None) -> list:

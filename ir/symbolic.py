@@ -91,6 +91,29 @@ def ranged(x, lo: int, hi: int) -> "Lin":
     return lin(Ranged(x, max(lo, x.lo), min(hi, x.hi)))
 
 
+def true_bounds(x: "Lin") -> tuple:
+    """(lo, hi) of x over every value its loop variables take, masked or not: Ranged atoms
+    count with their expression's own range, not the bounds a mask guarantees."""
+    lo = hi = x.const
+    for a, c in x.terms:
+        alo, ahi = _atom_true_bounds(a)
+        lo += c * (alo if c > 0 else ahi)
+        hi += c * (ahi if c > 0 else alo)
+    return lo, hi
+
+
+def _atom_true_bounds(a: Atom) -> tuple:
+    if isinstance(a, Ranged):
+        return true_bounds(a.num)
+    if isinstance(a, Div):
+        lo, hi = true_bounds(a.num)
+        return lo // a.d, hi // a.d
+    if isinstance(a, Mod):
+        lo, hi = true_bounds(a.num)
+        return (lo % a.d, hi % a.d) if lo // a.d == hi // a.d else (0, a.d - 1)
+    return a.lo, a.hi
+
+
 def _order(atom: Atom) -> tuple:
     return (type(atom).__name__, str(atom))
 

@@ -87,3 +87,10 @@ def test_padded_read_simplifies_under_its_valid_bounds():
         env = {"r": rv, "i": iv}
         assert (evaluate(row, env), evaluate(col, env)) == (rv, iv - 1)
     assert sym.ranged(i, 0, 30) == i  # already within bounds: unchanged
+
+
+def test_true_bounds_see_through_mask_bounds():
+    i = sym.var("i", 26)
+    e = sym.ranged(i - 1, 0, 23) * 24 + 100
+    assert (e.lo, e.hi) == (100, 100 + 23 * 24)
+    assert sym.true_bounds(e) == (100 - 24, 100 + 24 * 24)

@@ -99,7 +99,8 @@ def test_padding_modules():
 def test_small_cnn_kernel_counts(monkeypatch):
     """Two convs, a pool and two linears.  Forward: one kernel per conv and linear plus the
     pool, every bias and ReLU fused into a neighbour (the next GEMM's operand or the pool).
-    Forward + cross-entropy + all parameter gradients in one schedule: 26 kernels today.
+    Forward + cross-entropy + all parameter gradients in one schedule: 29 kernels today (a
+    conv input gradient read by two kernels is written once: it sums 9 shifted windows).
     The pending-graph budget is lifted so that the counts measure fusion alone."""
 
     def net(nn):
@@ -116,7 +117,7 @@ def test_small_cnn_kernel_counts(monkeypatch):
     loss.backward()
     grads = [p.grad for p in j.parameters()]
     sched = tjit.debug.schedule(loss, *grads)
-    assert len(sched.kernels) <= 28, str(sched)
+    assert len(sched.kernels) <= 29, str(sched)
     t_loss = torch.nn.functional.cross_entropy(t(x_t), torch.tensor(target))
     t_loss.backward()
     np.testing.assert_allclose(loss.item(), t_loss.item(), rtol=1e-5)
