@@ -124,7 +124,7 @@ class _Emitter:
             v = b.select(b.icmp_signed("<", v, ir.Constant(I64, a.lo)), ir.Constant(I64, a.lo), v)
             return b.select(b.icmp_signed(">", v, ir.Constant(I64, a.hi)), ir.Constant(I64, a.hi), v)
         num, d = self.index(a.num), ir.Constant(I64, a.d)
-        if a.num.lo >= 0:
+        if sym.true_bounds(a.num)[0] >= 0:  # also where a mask is off: unguarded loads form such addresses
             return b.udiv(num, d) if isinstance(a, sym.Div) else b.urem(num, d)
         q, r = b.sdiv(num, d), b.srem(num, d)
         neg = b.icmp_signed("<", r, ir.Constant(I64, 0))

@@ -297,10 +297,11 @@ class Emitter:
         if isinstance(a, sym.Ranged):
             return num
         op = "//" if isinstance(a, sym.Div) else "%"
-        if a.num.lo >= 0:
+        lo = sym.true_bounds(a.num)[0]  # also where a mask is off: unguarded loads form such addresses
+        if lo >= 0:
             return Tile(f"({num.expr} {op} {a.d})", num.axes)
         # floor semantics for a numerator that may be negative: shift it to >= 0 first
-        shift = -(a.num.lo // a.d)
+        shift = -(lo // a.d)
         if op == "//":
             return Tile(f"(({num.expr} + {shift * a.d}) // {a.d} - {shift})", num.axes)
         return Tile(f"(({num.expr} + {shift * a.d}) % {a.d})", num.axes)
