@@ -135,3 +135,18 @@ def test_conv_input_gradient_is_plain_kernels():
     kinds = [item.kernel.kind for item in tjit.debug.schedule(gx).items]
     assert "reduce" not in kinds and len(kinds) <= 3, kinds
 
+
+
+def test_conv_transpose_multiplies_no_inserted_zeros():
+    """A stride-2 transposed conv does the multiply-adds of its input only (one GEMM of the
+    input with the whole kernel, then a fold), not stride^2 times more on a zero-spread input."""
+    from tjit.ir.graph import toposort
+    from tjit.ir.ops import Op
+    x = tjit.from_numpy(np.random.rand(1, 4, 5, 5).astype(np.float32))
+    w = tjit.from_numpy(np.random.rand(4, 6, 3, 3).astype(np.float32))
+    y = JF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1)
+    macs = sum(n.numel * n.src[0].shape[-1] for n in toposort([y._node]) if n.op is Op.CONTRACT)
+    assert macs == 4 * 6 * 9 * 25
+    ref = torch.nn.functional.conv_transpose2d(torch.from_numpy(x.numpy()), torch.from_numpy(w.numpy()), stride=2,
+                                               padding=1, output_padding=1)
+    np.testing.assert_allclose(y.numpy(), ref.numpy(), rtol=1e-5, atol=1e-5)

@@ -1,11 +1,11 @@
 """Convolutions as views + one CONTRACT.
 
-The input is zero-padded (a PAD view), its sliding windows are an AS_STRIDED view laid out
+The input is zero-padded (a PAD view), its sliding windows are movement-op views laid out
 as (N, groups, C/groups * prod(kernel), prod(output)), and the weight as
 (groups, O/groups, C/groups * prod(kernel)); a batched matmul of the two is the convolution,
-so the GEMM path and its epilogue (bias) serve it.  Transposed convolutions are the same
-contraction over the input spread out by the stride (zeros between elements) with the
-kernel flipped and its channel axes swapped.
+so the GEMM path and its epilogue (bias) serve it.  Transposed convolutions are the adjoint:
+one GEMM gives every input element times the whole kernel, and `fold_windows` adds each
+product at its output position (no zeros inserted and multiplied).
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import math
 from ..modules.utils import _ntuple
 from ...autograd.function import Function
 from ...autograd_hooks import label
+from ..._prim import alias
+from ..._tensor import contiguous_strides
 from ._base import L, Op, S, apply
 from .padding import constant_pad
 
@@ -58,9 +60,26 @@ class _Windows(Function):
 
 def fold_windows(g, spatial, kernel, stride, dilation, lead: int):
     """The adjoint of windows(): g is laid out as windows' result (lead axes, out sizes,
-    kernel); each position of the `spatial` grid sums the window entries that read it.  One
-    shifted, spread copy of g per kernel offset, all summed in one fused kernel whose loads
-    have plain indices."""
+    kernel); each position of the `spatial` grid sums the window entries that read it.  Its
+    own gradient is windows() again (differentiating the sum below would scatter each
+    offset's gradient over the whole of g)."""
+    return _Fold.apply(g, tuple(spatial), tuple(kernel), tuple(stride), tuple(dilation), lead)
+
+
+class _Fold(Function):
+    @staticmethod
+    def forward(ctx, g, spatial, kernel, stride, dilation, lead):
+        ctx.geometry = (kernel, stride, dilation, lead)
+        return _fold_sum(g, spatial, kernel, stride, dilation, lead)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return windows(grad, *ctx.geometry)[0], None, None, None, None, None
+
+
+def _fold_sum(g, spatial, kernel, stride, dilation, lead: int):
+    """One shifted, spread copy of g per kernel offset, all summed in one fused kernel whose
+    loads have plain indices."""
     n = len(kernel)
     total = None
     for offset in itertools.product(*(range(k) for k in kernel)):
@@ -73,9 +92,8 @@ def fold_windows(g, spatial, kernel, stride, dilation, lead: int):
 
 
 def _window_view(x, kernel, stride, dilation, lead: int):
-    """windows() from movement ops (tinygrad's pooling trick): each axis is tiled so that
-    row k of a (kernel, i*f + d) reshape starts k*d elements in; striding is a reshape to
-    (out, stride) and a shrink."""
+    """windows() as a view: disjoint windows by padding, shrinking and reshaping (so their
+    gradient is movement ops too), overlapping ones by one AS_STRIDED view."""
     n = len(kernel)
     spatial = tuple(x.shape[lead:])
     out = tuple((i - d * (k - 1) - 1) // s + 1 for i, k, s, d in zip(spatial, kernel, stride, dilation))
@@ -87,20 +105,13 @@ def _window_view(x, kernel, stride, dilation, lead: int):
         x = _shrink(x, lead, _flat(((0, o), (0, k)) for o, k in zip(out, kernel)))
         order = tuple(range(lead)) + tuple(lead + 2 * i for i in range(n)) + tuple(lead + 2 * i + 1 for i in range(n))
         return S.permute(x, order)
-    f = [1 + int(o * s > i - d * (k - 1)) for o, s, i, d, k in zip(out, stride, spatial, dilation, kernel)]
-    reps = [-(-k * (i * ff + d) // i) for k, i, d, ff in zip(kernel, spatial, dilation, f)]
-    x = S.reshape(x, keep + _flat((1, i) for i in spatial))
-    x = S.expand(x, keep + _flat((r, i) for r, i in zip(reps, spatial)))
-    x = S.reshape(x, keep + tuple(r * i for r, i in zip(reps, spatial)))
-    rows = [i * ff + d for i, ff, d in zip(spatial, f, dilation)]
-    x = _shrink(x, lead, [(0, k * w) for k, w in zip(kernel, rows)])
-    x = S.reshape(x, keep + _flat((k, w) for k, w in zip(kernel, rows)))
-    x = _shrink(x, lead, _flat(((0, k), (0, o * s)) for k, o, s in zip(kernel, out, stride)))
-    x = S.reshape(x, keep + _flat((k, o, s) for k, o, s in zip(kernel, out, stride)))
-    x = _shrink(x, lead, _flat(((0, k), (0, o), (0, 1)) for k, o in zip(kernel, out)))
-    x = S.reshape(x, keep + _flat((k, o) for k, o in zip(kernel, out)))
-    order = tuple(range(lead)) + tuple(lead + 2 * i + 1 for i in range(n)) + tuple(lead + 2 * i for i in range(n))
-    return S.permute(x, order)
+    # overlapping: one strided view, x[..., o*s + k*d]; its gradient is fold_windows (see
+    # windows), and lowering simplifies its flat index back to plain per-axis terms
+    inner = contiguous_strides(x.shape)
+    shape = keep + out + tuple(kernel)
+    strides = inner[:lead] + tuple(s * c for s, c in zip(stride, inner[lead:])) + \
+        tuple(d * c for d, c in zip(dilation, inner[lead:]))
+    return apply(Op.AS_STRIDED, [x], x.dtype, shape, (shape, strides, 0))
 
 
 def _flat(pairs) -> tuple:
@@ -225,17 +236,21 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
     unbatched = x.ndim == n + 1
     if unbatched:
         x = S.unsqueeze(x, 0)
-    kernel = tuple(weight.shape[2:])
-    x = _spread(x, stride, n)
-    edge = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    widths = [(0, 0), (0, 0)] + [(e - p, e - p + op) for e, p, op in zip(edge, padding, output_padding)]
-    x = constant_pad(x, widths)
-    cin_g, cout_g = channels // groups, weight.shape[1]
-    w = S.reshape(weight, (groups, cin_g, cout_g) + kernel)
-    w = S.permute(w, (0, 2, 1) + tuple(range(3, 3 + n)))
-    w = S.reshape(w, (groups * cout_g, cin_g) + kernel)
-    w = S.flip(w, tuple(range(2, 2 + n)))
-    y = _conv(x, w, bias, 1, 0, dilation, groups, n, name)
+    kernel, spatial = tuple(weight.shape[2:]), tuple(x.shape[2:])
+    batch, cin_g, cout_g = x.shape[0], channels // groups, weight.shape[1]
+    # every input element times the whole kernel (one GEMM, no inserted zeros multiplied),
+    # then each product added at its output position: the fold of those columns
+    w = S.reshape(weight, (1, groups, cin_g, cout_g * math.prod(kernel)))
+    cols = L.matmul(S.transpose(w, -1, -2), S.reshape(x, (batch, groups, cin_g, math.prod(spatial))))
+    cols = S.reshape(cols, (batch, groups * cout_g) + kernel + spatial)
+    cols = S.permute(cols, (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n)))
+    full = tuple((i - 1) * s + d * (k - 1) + 1 + op
+                 for i, s, d, k, op in zip(spatial, stride, dilation, kernel, output_padding))
+    y = fold_windows(cols, full, kernel, stride, dilation, 2)
+    y = constant_pad(y, [(0, 0), (0, 0)] + [(-p, -p) for p in padding])
+    # a primitive's node on top (the fold is a Function, whose node keeps its class's name)
+    y = alias(y) if bias is None else y + S.reshape(bias, (bias.shape[0],) + (1,) * n)
+    y = label(y, "ConvolutionBackward0")
     return S.squeeze(y, 0) if unbatched else y
 
 
