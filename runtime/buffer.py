@@ -5,7 +5,6 @@ in size-bucketed free lists and handed out again.
 """
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 
 import numpy as np
@@ -43,20 +42,23 @@ def _release(raw: np.ndarray) -> None:
 
 
 class Buffer:
-    """Flat storage of `numel` elements of a numpy dtype.  `array` is the live numpy view."""
-    __slots__ = ("array", "numel", "__weakref__")
+    """Flat storage of `numel` elements of a numpy dtype.  `array` is the live numpy view;
+    `ptr` its address (fixed: kernels are launched with it on every run)."""
+    __slots__ = ("array", "numel", "ptr", "_raw", "__weakref__")
 
     def __init__(self, numel: int, np_dtype, array: np.ndarray | None = None):
         self.numel = numel
+        self._raw = None
         if array is None:
-            raw = _alloc_raw(numel * np.dtype(np_dtype).itemsize)
-            array = raw[:numel * np.dtype(np_dtype).itemsize].view(np_dtype)
-            weakref.finalize(self, _release, raw)
+            nbytes = numel * np.dtype(np_dtype).itemsize
+            self._raw = _alloc_raw(nbytes)
+            array = self._raw[:nbytes].view(np_dtype)
         self.array = array
+        self.ptr = array.ctypes.data
 
-    @property
-    def ptr(self) -> int:
-        return self.array.ctypes.data
+    def __del__(self):
+        if self._raw is not None and _release is not None:  # (None at interpreter exit)
+            _release(self._raw)  # back to the free lists (cheaper than weakref.finalize)
 
     def export(self, shape) -> np.ndarray:
         """A numpy view that keeps this buffer alive: memory handed to the user is never

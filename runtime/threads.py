@@ -1,16 +1,16 @@
 """A thread pool that runs one kernel over disjoint ranges of its parallel loop.
 
 Compiled kernels are called through ctypes, which releases the GIL, so Python threads run
-them truly in parallel.  Submitting costs tens of microseconds, so only kernels with enough
-work are split (`should_split`); small kernels run on the calling thread.
+them truly in parallel.  Each worker is handed its range through a pair of locks (a
+concurrent.futures round trip costs half as much again); waking a thread still costs tens
+of microseconds, so only kernels with enough work are split (`should_split`) and small ones
+run on the calling thread.
 """
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
 # below this many elements touched, a kernel is not worth splitting
 MIN_PARALLEL_WORK = 1 << 17
 
@@ -37,14 +37,50 @@ def get_num_threads() -> int:
     return _num_threads
 
 
-def _get_pool(n: int) -> ThreadPoolExecutor:
-    global _pool, _pool_size
-    if _pool is None or _pool_size < n:
-        if _pool is not None:
-            _pool.shutdown(wait=False)
-        _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="tjit")
-        _pool_size = n
-    return _pool
+class _Worker:
+    """A daemon thread that runs one range of a kernel per hand-off."""
+
+    def __init__(self):
+        self.go, self.done = threading.Lock(), threading.Lock()
+        self.go.acquire()
+        self.done.acquire()
+        self.job, self.error = None, None
+        threading.Thread(target=self._loop, daemon=True, name="tjit-worker").start()
+
+    def _loop(self):
+        while True:
+            self.go.acquire()
+            fn, args, lo, hi = self.job
+            try:
+                fn(args, lo, hi)
+            except BaseException as e:  # pragma: no cover - kernels do not raise
+                self.error = e
+            self.done.release()
+
+    def start(self, fn, args, lo: int, hi: int) -> None:
+        self.job = (fn, args, lo, hi)
+        self.go.release()
+
+    def wait(self) -> None:
+        self.done.acquire()
+        if self.error is not None:  # pragma: no cover
+            error, self.error = self.error, None
+            raise error
+
+
+_workers: list = []
+# one split launch at a time: a second Python thread launching meanwhile runs serially
+_busy = threading.Lock()
+
+
+def _forget_workers() -> None:
+    """A forked child has none of the parent's threads."""
+    global _busy
+    _workers.clear()
+    _busy = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
 
 
 def should_split(extent: int, work: int) -> bool:
@@ -56,10 +92,20 @@ def run(fn, args, extent: int, work: int) -> None:
     if not should_split(extent, work):
         fn(args, 0, extent)
         return
-    n = min(_num_threads, extent)
-    bounds = [extent * i // n for i in range(n + 1)]
-    pool = _get_pool(n - 1)
-    futures = [pool.submit(fn, args, bounds[i], bounds[i + 1]) for i in range(1, n)]
-    fn(args, bounds[0], bounds[1])
-    for f in futures:
-        f.result()
+    if not _busy.acquire(blocking=False):
+        fn(args, 0, extent)
+        return
+    started = 0
+    try:
+        n = min(_num_threads, extent)
+        while len(_workers) < n - 1:
+            _workers.append(_Worker())
+        bounds = [extent * i // n for i in range(n + 1)]
+        for i in range(1, n):
+            _workers[i - 1].start(fn, args, bounds[i], bounds[i + 1])
+            started = i
+        fn(args, bounds[0], bounds[1])
+    finally:
+        for w in _workers[:started]:
+            w.wait()
+        _busy.release()

@@ -274,7 +274,7 @@ def _run(plan: _Plan, order: list) -> None:
         ptrs = [next(out_ptrs) if c == "o" else next(in_ptrs) for c in st.layout]
         if st.offsets:
             ptrs = [p + off for p, off in zip(ptrs, st.offsets)]
-        arr = (ctypes.c_void_p * len(ptrs))(*ptrs)
+        arr = _pointer_array(len(ptrs))(*ptrs)
         if out_node.numel:
             if stats.kernel_times is None:
                 _launch(plan.fns[st.symbol], arr, st)
@@ -282,6 +282,17 @@ def _run(plan: _Plan, order: list) -> None:
                 _timed_launch(plan.fns[st.symbol], arr, st)
         for o in outs:
             order[o].buffer = written[o]
+
+
+_POINTER_ARRAYS: dict = {}
+
+
+def _pointer_array(n: int):
+    """ctypes makes a new array type per `c_void_p * n`: keep one per length."""
+    t = _POINTER_ARRAYS.get(n)
+    if t is None:
+        t = _POINTER_ARRAYS[n] = ctypes.c_void_p * n
+    return t
 
 
 def _launch(fn, arr, st) -> None:
