@@ -633,3 +633,13 @@ def test_training_loop_memory_is_flat():
 def test_thousand_step_training_loop_memory_is_flat():
     losses = _train(1000, 100, trace=True)
     assert losses[-1] < losses[0] * 0.5
+
+
+def test_pow_zero_keeps_history():
+    """x ** 0 is ones that still depend on x (gradient zero), as in torch."""
+    x = tjit.tensor([0.0, 2.0, float("nan")], requires_grad=True)
+    y = x ** 0
+    assert type(y.grad_fn).__name__ == "PowBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), [1, 1, 1])
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0])

@@ -402,7 +402,7 @@ def pow(input, exponent, *, out=None):
 def _pow_scalar(x: Tensor, exponent) -> Tensor:
     if x.dtype.kind != "f" and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if exponent == 0:
+    if exponent == 0 and not x.requires_grad:  # with grad: x ** 0 keeps x in its history (PowBackward0)
         return const(1, x.dtype, x.shape)
     if exponent == 1:
         return clone(x)
