@@ -46,6 +46,7 @@ class GemmPlan:
     dtype: object
     epilogue: KVal | None  # None: the store value is the accumulator itself
     workers: int = 1       # threads the runtime will split the work items over
+    direct_a: bool = False  # A is read in place (a weight, unit stride along k): never packed
 
     @property
     def split(self) -> tuple:
@@ -54,7 +55,8 @@ class GemmPlan:
         N repeats A's: pick the split into about `_items` pieces that repeats the least."""
         MR, NR = BLOCKING[self.dtype.name][:2]
         want = _items(self.M * self.N * max(self.Kd, 1), self.batches, self.workers)
-        ca, cb = _pack_cost(self.a, self.k, self.m), _pack_cost(self.b, self.k, self.n)
+        ca = 0 if self.direct_a else _pack_cost(self.a, self.k, self.m)
+        cb = _pack_cost(self.b, self.k, self.n)
         best = None
         a = 1
         while a <= want:
@@ -142,8 +144,16 @@ def plan(kernel, workers: int = 1) -> GemmPlan | None:
     batch = [b for b in kernel.outer if b not in m and b not in n]
     epi = None if store.value.op is K.ACC else store.value
     M, N = _prod(extent(v) for v in m), _prod(extent(v) for v in n)
-    return GemmPlan(x, y, _drop(store.index, set(m) | set(n)), c_row, c_col, m, n, kv, batch, M, N,
-                    extent(kv), d, epi, workers)
+    off = _drop(store.index, set(m) | set(n))
+    if M <= SMALL_M < N and len(n) == 1 and _unit_stride_load(y, kv):
+        # few rows times a weight stored row by row (x @ W.T): packing W would cost as much as
+        # the multiply, so compute C^T = W x^T with W read in place as the row operand
+        return GemmPlan(y, x, off, c_col, c_row, n, m, kv, batch, N, M, extent(kv), d, epi, workers, True)
+    return GemmPlan(x, y, off, c_row, c_col, m, n, kv, batch, M, N, extent(kv), d, epi, workers)
+
+
+# a GEMM with at most this many rows reads a row-major weight in place instead of packing it
+SMALL_M = 64
 
 
 def _pack_cost(value: KVal, kvar, xvar) -> int:
@@ -256,7 +266,7 @@ def emit(em, p: GemmPlan) -> None:
     malloc = _decl(em.m, "malloc", ir.FunctionType(I8.as_pointer(), [I64]))
     free = _decl(em.m, "free", ir.FunctionType(ir.VoidType(), [I8.as_pointer()]))
     fma = _decl(em.m, f"llvm.fma.v{VW}{'f32' if esize == 4 else 'f64'}", ir.FunctionType(vt, [vt, vt, vt]))
-    ap = b.bitcast(b.call(malloc, [c(min(MC, mi) * KC * esize + 64)]), ft.as_pointer())
+    ap = None if p.direct_a else b.bitcast(b.call(malloc, [c(min(MC, mi) * KC * esize + 64)]), ft.as_pointer())
     bp = b.bitcast(b.call(malloc, [c(KC * min(NC, ni) * esize + 64)]), ft.as_pointer())
     tile = b.alloca(ft, MR * NR)
     C = em.ptrs[0]
@@ -286,12 +296,14 @@ def emit(em, p: GemmPlan) -> None:
                 def ic_block(ib):
                     ic = b.add(row0, b.mul(ib, c(MC)))
                     mc = _min(b, c(MC), b.sub(b.add(row0, rows), ic))
-                    _pack(em, lb, ap, p.a, p.k, p.m, kc, mc, MR, pc, ic, p.M, ft)
+                    if not p.direct_a:
+                        _pack(em, lb, ap, p.a, p.k, p.m, kc, mc, MR, pc, ic, p.M, ft)
                     mpan = b.udiv(b.add(mc, c(MR - 1)), c(MR))
 
                     def jpanel(jp):
                         def ipanel(ip):
-                            accs = _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv)
+                            rows = _row_pointers(em, p, b.add(ic, b.mul(ip, c(MR))), pc, MR) if p.direct_a else None
+                            accs = _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv, rows)
                             for r in range(MR):
                                 for q in range(nv):
                                     ptr = b.gep(tile, [c(r * NR + q * VW)])
@@ -309,7 +321,8 @@ def emit(em, p: GemmPlan) -> None:
             _epilogue(em, lb, b, C, off_c, row0, rows, col0, cols, p)
 
     lb.for_range("w", start, end, work_item)
-    b.call(free, [b.bitcast(ap, I8.as_pointer())])
+    if ap is not None:
+        b.call(free, [b.bitcast(ap, I8.as_pointer())])
     b.call(free, [b.bitcast(bp, I8.as_pointer())])
 
 
@@ -431,10 +444,25 @@ def _pack_columns(em, lb, dst, value, kvar, xv, kc, R, pk, x0, pi, ft):
     return b.mul(chunks, c(_CHUNK))
 
 
-def _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv):
-    """MR x NR block of C in registers: for k: acc[r][q] += A[r] * B[q*VW : q*VW+VW]."""
+def _row_pointers(em, p: GemmPlan, row0, pc, MR: int) -> list:
+    """For an A read in place: the address of A[row, pc] for each of the panel's MR rows
+    (rows past the end repeat the last one; their results are never stored)."""
+    b = em.b
+    ptrs = []
+    for r in range(MR):
+        row = _min(b, b.add(row0, ir.Constant(I64, r)), ir.Constant(I64, p.M - 1))
+        em.loopvars[p.m[0]] = row
+        em.loopvars[p.k] = pc
+        em.memo = {}
+        ptrs.append(b.gep(em.ptrs[p.a.arg[0]], [em.index(p.a.arg[1])]))
+    return ptrs
+
+
+def _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv, rows=None):
+    """MR x NR block of C in registers: for k: acc[r][q] += A[r] * B[q*VW : q*VW+VW].  A comes
+    from its packed panel, or (`rows`) straight from each row's memory."""
     c = lambda x: ir.Constant(I64, x)  # noqa: E731
-    a0 = b.gep(ap, [b.mul(ip, b.mul(kc, c(MR)))])
+    a0 = None if rows is not None else b.gep(ap, [b.mul(ip, b.mul(kc, c(MR)))])
     b0 = b.gep(bp, [b.mul(jp, b.mul(kc, c(NR)))])
     entry = b.block
     head = b.append_basic_block("micro.head")
@@ -461,7 +489,7 @@ def _micro(lb, b, fma, vt, ft, ap, bp, ip, jp, kc, MR, NR, VW, nv):
     mask = ir.Constant(ir.VectorType(ir.IntType(32), VW), [0] * VW)
     new = []
     for r in range(MR):
-        a = b.load(b.gep(a0, [b.add(b.mul(k, c(MR)), c(r))]))
+        a = b.load(b.gep(a0, [b.add(b.mul(k, c(MR)), c(r))])) if rows is None else b.load(b.gep(rows[r], [k]))
         av = b.shuffle_vector(b.insert_element(undef, a, ir.Constant(ir.IntType(32), 0)), undef, mask)
         new.append([b.call(fma, [av, bvecs[q], accs[r][q]]) for q in range(nv)])
     for r in range(MR):

@@ -100,3 +100,15 @@ def test_prologue_is_evaluated_while_packing():
     a, b = arr(20, 30), arr(30, 10)
     y = (tjit.tensor(a) * 2).exp() @ tjit.tensor(b).tanh()
     np.testing.assert_allclose(y.numpy(), np.exp(a * 2) @ np.tanh(b), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("m,k,n", [(1, 300, 129), (5, 7, 200), (32, 256, 1024), (64, 33, 65)])
+def test_small_batch_times_transposed_weight_reads_weight_in_place(m, k, n):
+    """x @ W.T + b with few rows: the GEMM is computed as (W x^T)^T with W read in place
+    (no packing), the bias and ReLU still fused as the epilogue."""
+    rng = np.random.default_rng(m + n)
+    xa, wa, ba = (rng.standard_normal(s).astype(np.float32) for s in ((m, k), (n, k), (n,)))
+    y = tjit.relu(tjit.from_numpy(xa) @ tjit.from_numpy(wa).t() + tjit.from_numpy(ba))
+    items = tjit.debug.schedule(y).items
+    assert len(items) == 1 and gemm.plan(items[0].kernel).direct_a
+    np.testing.assert_allclose(y.numpy(), np.maximum(xa @ wa.T + ba, 0), rtol=1e-4, atol=1e-4)
