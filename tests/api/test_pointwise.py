@@ -608,3 +608,15 @@ def test_functional_inplace_aliases():
     check_op(lambda x: torch.abs_(x), lambda x: tjit.abs_(x), make((3,)))
     check_op(lambda x: torch.neg_(x), lambda x: tjit.neg_(x), make((3,)))
     check_op(lambda x: torch.exp_(x), lambda x: tjit.exp_(x), make((3,)))
+
+
+def test_relu_softmax_as_torch_functions_and_methods():
+    import torch
+    a = np.array([[-1.0, 0.0, 2.0], [3.0, -4.0, 0.5]], np.float32)
+    x, t = tjit.tensor(a), torch.tensor(a)
+    np.testing.assert_array_equal(tjit.relu(x).numpy(), torch.relu(t).numpy())
+    np.testing.assert_array_equal(x.relu().numpy(), t.relu().numpy())
+    np.testing.assert_allclose(x.softmax(1).numpy(), t.softmax(1).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(tjit.log_softmax(x, 0).numpy(), torch.log_softmax(t, 0).numpy(), rtol=1e-6)
+    x.relu_()
+    np.testing.assert_array_equal(x.numpy(), torch.relu(t).numpy())

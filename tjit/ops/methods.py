@@ -15,7 +15,7 @@ _SKIP = {"where", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "
          "einsum", "chain_matmul", "multi_dot", "index_put_", "tensordot", "eig", "nonzero", "argwhere"}
 
 # in-place forms: x.add_(y) == x._assign(x.add(y))
-_INPLACE = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "fmod", "remainder", "pow", "neg", "abs",
+_INPLACE = ["add", "relu", "sub", "mul", "div", "true_divide", "floor_divide", "fmod", "remainder", "pow", "neg", "abs",
             "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "asin",
             "acos", "atan", "atan2", "sinh", "cosh", "sigmoid", "reciprocal", "floor", "ceil", "trunc", "round", "frac",
             "sign", "clamp", "clip", "clamp_min", "clamp_max", "addcmul", "addcdiv", "lerp", "erf", "square", "eq",

@@ -604,3 +604,20 @@ FUNCTIONAL_INPLACE = ("abs", "acos", "arccos", "arcsin", "arctan", "asin", "atan
                       "log10", "log1p", "log2", "nan_to_num", "neg", "negative", "reciprocal", "round", "rsqrt",
                       "sigmoid", "sin", "sinh", "sqrt", "square", "tan", "tanh", "trunc", "xlogy")
 globals().update({n + "_": _functional_inplace(n + "_") for n in FUNCTIONAL_INPLACE})
+
+
+# -- the activations torch also offers as torch.* functions and Tensor methods ----------------
+def relu(input):
+    """torch.relu / Tensor.relu: the functional form (tjit.nn.functional.relu)."""
+    from ..nn.functional import activation
+    return activation.relu(input)
+
+
+def softmax(input, dim, dtype=None):
+    from ..nn.functional import activation
+    return activation.softmax(input, dim, dtype=dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    from ..nn.functional import activation
+    return activation.log_softmax(input, dim, dtype=dtype)
