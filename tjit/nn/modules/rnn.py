@@ -30,14 +30,16 @@ def _linear(x, w, b):
     return y + b if b is not None else y
 
 
-def _cell(mode, pre_x, h, c, w_hh, b_hh, w_hr=None):
-    """One step from the input projection `pre_x` (x W_ih^T + b_ih) and the state."""
-    pre_h = _linear(h, w_hh, b_hh)
+def _cell(mode, pre_x, h, c, w_hh_t, b_hh, w_hr=None):
+    """One step from the input projection `pre_x` (x W_ih^T + b_ih, and for an LSTM also
+    + b_hh: added once for all steps) and the state; `w_hh_t` is W_hh transposed."""
     if mode == "LSTM":
-        i, f, g, o = S.chunk(pre_x + pre_h, 4, -1)
+        i, f, g, o = S.chunk(pre_x + L.matmul(h, w_hh_t), 4, -1)
         c = P.sigmoid(f) * c + P.sigmoid(i) * P.tanh(g)
         h = P.sigmoid(o) * P.tanh(c)
         return (_linear(h, w_hr, None) if w_hr is not None else h), c
+    pre_h = L.matmul(h, w_hh_t)
+    pre_h = pre_h + b_hh if b_hh is not None else pre_h
     if mode == "GRU":
         xr, xz, xn = S.chunk(pre_x, 3, -1)
         hr, hz, hn = S.chunk(pre_h, 3, -1)
@@ -164,9 +166,12 @@ class RNNBase(Module):
         if direction == 1:
             x = _reverse_time(x, lengths)
         pre = _linear(x, w_ih, b_ih)
+        if self.mode == "LSTM" and b_hh is not None:  # both biases sum into every gate: once
+            pre = pre + b_hh
+        w_hh_t = S.t(w_hh)
         outs = []
         for t in range(x.shape[0]):
-            h_new, c_new = _cell(self.mode, pre[t], h, c, w_hh, b_hh, w_hr)
+            h_new, c_new = _cell(self.mode, pre[t], h, c, w_hh_t, b_hh, w_hr)
             if lengths is not None and (lengths <= t).any():
                 alive = S.unsqueeze(C.tensor(lengths > t), 1)
                 h_new = P.where(alive, h_new, h)
@@ -333,7 +338,10 @@ class RNNCellBase(Module):
         elif not batched:
             hx = tuple(S.unsqueeze(h, 0) for h in hx) if isinstance(hx, tuple) else S.unsqueeze(hx, 0)
         h, c = hx if isinstance(hx, tuple) else (hx, None)
-        h, c = _cell(self._mode, _linear(x, self.weight_ih, self.bias_ih), h, c, self.weight_hh, self.bias_hh)
+        pre = _linear(x, self.weight_ih, self.bias_ih)
+        if self._mode == "LSTM" and self.bias_hh is not None:
+            pre = pre + self.bias_hh
+        h, c = _cell(self._mode, pre, h, c, S.t(self.weight_hh), self.bias_hh)
         out = (h, c) if self._mode == "LSTM" else h
         if not batched:
             out = tuple(S.squeeze(o, 0) for o in out) if isinstance(out, tuple) else S.squeeze(out, 0)
