@@ -219,17 +219,12 @@ class RestrictedUnpickler:
             elif op == "LIST":
                 items = pop_mark()
                 stack.append(items)
-            elif op == "APPEND":
-                item = pop()
+            elif op in ("APPEND", "APPENDS"):
+                items = [pop()] if op == "APPEND" else pop_mark()
                 lst = top()
                 if type(lst) is not list:
-                    raise UnpicklingError(f"can only append to lists, got {type(lst).__name__}")
-                lst.append(item)
-            elif op == "APPENDS":
-                items = pop_mark()
-                lst = top()
-                if type(lst) is not list:
-                    raise UnpicklingError(f"can only extend lists, got {type(lst).__name__}")
+                    verb = "append to" if op == "APPEND" else "extend"
+                    raise UnpicklingError(f"can only {verb} lists, got {type(lst).__name__}")
                 lst.extend(items)
             elif op == "EMPTY_DICT":
                 stack.append({})
