@@ -277,7 +277,7 @@ class Tensor:
             return
         import weakref
         self._retains_grad = True
-        self.grad_fn._retain[self._output_nr] = weakref.ref(self)
+        self.grad_fn.own("_retain")[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook):
         """hook(grad) -> None or a replacement gradient, called when this tensor's gradient
@@ -286,8 +286,9 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         from .autograd.graph import RemovableHandle, gradient_edge
         fn, nr = gradient_edge(self)
-        handle = RemovableHandle(fn._tensor_pre_hooks)
-        fn._tensor_pre_hooks[handle.id] = (nr, hook)
+        hooks = fn.own("_tensor_pre_hooks")
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = (nr, hook)
         return handle
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:

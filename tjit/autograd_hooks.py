@@ -95,7 +95,7 @@ def _take_history(tensor, value) -> None:
         fn.took_over(tensor)
     tensor._grad_fn, tensor._output_nr, tensor.requires_grad_flag = fn, value._output_nr, True
     if tensor._retains_grad:
-        fn._retain[tensor._output_nr] = weakref.ref(tensor)
+        fn.own("_retain")[tensor._output_nr] = weakref.ref(tensor)
 
 
 def view_rederived(view) -> None:

@@ -619,7 +619,7 @@ def _train(steps: int, sample_every: int, trace: bool):
     finally:
         tracemalloc.stop()
     objects, traced = zip(*samples[1:])  # from the second sample on, every step reuses cached plans
-    assert max(objects) - min(objects) < 100, objects
+    assert max(objects) - objects[0] < 100, objects  # no growth (objects of earlier tests may still go)
     assert max(traced) - min(traced) < 64 * 1024, traced
     return losses
 

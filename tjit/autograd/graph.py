@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections import OrderedDict
+from types import MappingProxyType
 
 from tjit.ir import autodiff
 from tjit.ir.ops import Op, ReduceOp
@@ -47,18 +48,36 @@ def _add_hook(hooks: dict, fn) -> RemovableHandle:
     return h
 
 
+_NO_HOOKS = MappingProxyType({})
+
+
 class Node:
     """torch.autograd.graph.Node: one step of the backward graph.  `_edges[i]` is
     (node, output_nr) for input i, or None when that input needs no gradient."""
     n_outputs = 1
 
+    # hook tables, read on every backward; a node gets its own (`own`) only when one is
+    # registered: most nodes never have hooks, and five dicts per recorded op cost more
+    # than the op's other bookkeeping
+    _tensor_pre_hooks = _NO_HOOKS   # id -> (output_nr, fn): Tensor.register_hook
+    _retain = _NO_HOOKS             # output_nr -> weakref of a retain_grad() tensor
+    _pre_hooks = _NO_HOOKS          # id -> fn(grad_outputs) -> grad_outputs | None
+    _post_hooks = _NO_HOOKS         # id -> fn(grad_inputs, grad_outputs) -> ... | None
+
     def __init__(self, edges: tuple):
         self._edges = edges
-        self._tensor_pre_hooks: dict = OrderedDict()   # (output_nr, fn): Tensor.register_hook
-        self._retain: dict = {}                        # output_nr -> weakref of a retain_grad() tensor
-        self._pre_hooks: dict = OrderedDict()          # fn(grad_outputs) -> grad_outputs | None
-        self._post_hooks: dict = OrderedDict()         # fn(grad_inputs, grad_outputs) -> ... | None
-        self.metadata: dict = {}
+
+    def own(self, table: str) -> dict:
+        """This node's own hook table `table`, made on first use."""
+        d = self.__dict__.get(table)
+        if d is None:
+            d = OrderedDict()
+            setattr(self, table, d)
+        return d
+
+    @property
+    def metadata(self) -> dict:
+        return self.own("_metadata")
 
     def name(self) -> str:
         return type(self).__name__
@@ -68,10 +87,10 @@ class Node:
         return tuple(e if e is not None else (None, 0) for e in self._edges)
 
     def register_hook(self, fn) -> RemovableHandle:
-        return _add_hook(self._post_hooks, fn)
+        return _add_hook(self.own("_post_hooks"), fn)
 
     def register_prehook(self, fn) -> RemovableHandle:
-        return _add_hook(self._pre_hooks, fn)
+        return _add_hook(self.own("_pre_hooks"), fn)
 
     def apply(self, grads: list, needs: list) -> list:
         """Gradients for the inputs (None where not needed) from the outputs' gradients."""
