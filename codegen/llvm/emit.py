@@ -11,6 +11,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from tjit.ir import symbolic as sym
+from tjit.ir import dtype as dtypes
 from tjit.ir.dtype import DType
 from tjit.ir.kernel import K, Kernel, KVal, extent
 from tjit.ir.ops import Op, ReduceOp
@@ -244,6 +245,8 @@ class _Emitter:
         gp = gemm.plan(k, self.workers)
         if gp is not None:
             gemm.emit(self, gp)
+        elif _column_reduction(k):
+            self.column_lanes(start, end)
         elif k.outer:
             self.nested(k.outer, self.body, first_range=(start, end))
         else:
@@ -307,6 +310,104 @@ class _Emitter:
         self.accs[r.acc] = level(0, init)
         del pre, acc_holder
 
+    def column_lanes(self, start, end):
+        """A reduction over rows (`_column_reduction`): LANES neighbouring outputs are
+        reduced side by side, so each step of the reduce loop reads LANES consecutive
+        elements (one vector after SLP) instead of one strided element per output."""
+        b, k = self.b, self.k
+        o = k.outer[0]
+        blocks = b.sdiv(b.sub(end, start), ir.Constant(I64, LANES))
+        split = b.add(start, b.mul(blocks, ir.Constant(I64, LANES)))
+        blk = sym.Var("lanes", 0, 0)
+        self.loop(blk, ir.Constant(I64, 0), blocks,
+                  lambda: self.lane_block(o, b.add(start, b.mul(self.loopvars[blk], ir.Constant(I64, LANES)))))
+        self.loop(o, split, end, self.body)
+
+    def lane_block(self, o, first):
+        b, k = self.b, self.k
+        r = k.reduces[0]
+        lanes = [b.add(first, ir.Constant(I64, lane)) for lane in range(LANES)]
+        outer_memo = self.memo
+        accs = self.reduce_lanes(r, o, lanes)
+        for lane, acc in zip(lanes, accs):
+            self.loopvars[o] = lane
+            self.memo = dict(outer_memo)
+            self.accs[r.acc] = acc
+            for st in k.acc_stores:
+                self.store(st)
+            self.stores()
+        self.memo = outer_memo
+
+    def reduce_lanes(self, r, o, lanes) -> list:
+        """reduce() for several values of the outer variable `o` at once: one loop nest,
+        accumulator phis per lane.  Sums are in order per lane (the loop vectorizer would
+        gather along the rows; the SLP vectorizer joins the lanes instead), so a single
+        reduced variable keeps UNROLL interleaved partial sums per lane: shorter rounding
+        chains and independent adds."""
+        b = self.b
+        one = len(r.vars) == 1
+        unroll = UNROLL if one and extent(r.vars[0]) >= 2 * UNROLL else 1
+
+        def lane_values(accs):
+            shared, out = self.memo, []
+            for lane, acc in zip(lanes, accs):
+                self.loopvars[o] = lane
+                self.memo = dict(shared)
+                out.append(combine(self, r.op, r.dtype, acc, self.value(r.value), ordered=True))
+            self.memo = shared
+            return out
+
+        def level(i, accs_in, lo, hi, step):
+            """Loop r.vars[i] over [lo, hi) by `step`; accs_in: one list of lane
+            accumulators per unrolled copy."""
+            if i == len(r.vars):
+                return [lane_values(a) for a in accs_in]
+            v = r.vars[i]
+            head = b.append_basic_block(f"{v.name}.head")
+            body = b.append_basic_block(f"{v.name}.body")
+            done = b.append_basic_block(f"{v.name}.done")
+            entry = b.block
+            b.branch(head)
+            b.position_at_end(head)
+            iv = b.phi(I64, name=v.name)
+            iv.add_incoming(ir.Constant(I64, lo), entry)
+            phis = []
+            for copy in accs_in:
+                row = []
+                for lane, acc_in in enumerate(copy):
+                    ph = b.phi(value_type(r.dtype), name=f"acc{r.acc}.{v.name}.{lane}")
+                    ph.add_incoming(acc_in, entry)
+                    row.append(ph)
+                phis.append(row)
+            b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, hi)), body, done)
+            b.position_at_end(body)
+            saved = self.memo
+            new = []
+            for u, copy in enumerate(phis):  # copy u handles iv + u
+                self.loopvars[v] = b.add(iv, ir.Constant(I64, u)) if u else iv
+                self.memo = dict(saved)
+                new.append(level(i + 1, [copy], 0, extent(r.vars[i + 1]) if i + 1 < len(r.vars) else 0, 1)[0]
+                           if i + 1 < len(r.vars) else lane_values(copy))
+            self.memo = saved
+            iv.add_incoming(b.add(iv, ir.Constant(I64, step)), b.block)
+            for row, values in zip(phis, new):
+                for ph, value in zip(row, values):
+                    ph.add_incoming(value, b.block)
+            b.branch(head)
+            b.position_at_end(done)
+            return phis
+
+        init = [reduce_identity(r.op, r.dtype)] * LANES
+        if unroll == 1:
+            return level(0, [init], 0, extent(r.vars[0]), 1)[0]
+        n = extent(r.vars[0])
+        main = n // unroll * unroll
+        parts = level(0, [init] * unroll, 0, main, unroll)
+        while len(parts) > 1:  # pairwise: (p0 + p1) + (p2 + p3)
+            parts = [[combine(self, r.op, r.dtype, x, y, ordered=True) for x, y in zip(parts[k], parts[k + 1])]
+                     for k in range(0, len(parts), 2)]
+        return level(0, parts, main, n, 1)[0] if main < n else parts[0]
+
     def scan(self):
         """Sequential running accumulation along the scan variable, storing every step."""
         b = self.b
@@ -353,8 +454,40 @@ class _Emitter:
         b.store(self.to_storage(val, arg.dtype), ptr)
 
 
-_I64_DTYPE = DType("int64", 8, "i", "int64")
-_F32_DTYPE = DType("float32", 4, "f", "float32")
+# outputs a row reduction computes side by side (one AVX2 vector of float32), and the
+# interleaved partial sums each keeps along a single reduced variable
+LANES = 8
+UNROLL = 4
+
+
+def _column_reduction(k: Kernel) -> bool:
+    """One reduction over rows of data laid out along the parallel variable: some load
+    steps by one element along the outer variable, none along the innermost reduced one
+    (those already vectorize along the reduce loop)."""
+    if k.kind != "reduce" or len(k.outer) != 1 or k.inner or len(k.reduces) != 1:
+        return False
+    o, last = k.outer[0], k.reduces[0].vars[-1]
+    loads = [v.arg[1] for v in _kvals(k.reduces[0].value) if v.op is K.LOAD]
+    return any(_coef(i, o) == 1 for i in loads) and not any(_coef(i, last) in (1, -1) for i in loads)
+
+
+def _coef(e: sym.Lin, v) -> int:
+    return next((c for a, c in e.terms if a == v), 0)
+
+
+def _kvals(v: KVal, seen=None) -> list:
+    seen = set() if seen is None else seen
+    if v in seen:
+        return []
+    seen.add(v)
+    out = [v]
+    for s in v.src:
+        out += _kvals(s, seen)
+    return out
+
+
+_I64_DTYPE = dtypes.int64
+_F32_DTYPE = dtypes.float32
 
 
 def _bits(t: ir.Type) -> int:
