@@ -43,3 +43,4 @@ __version__ = "0.1.0"
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from . import hub, utils, vision  # noqa: E402,F401  (vision needs Pillow only for PIL images)
+from . import cuda, multiprocessing  # noqa: E402,F401

@@ -194,8 +194,7 @@ def bind() -> None:
     T.cpu = lambda self, memory_format=None: self
     T.cuda = lambda self, device=None, non_blocking=False: to(self, "cuda")
     T.pin_memory = lambda self: self
-    T.share_memory_ = lambda self: self
-    T.is_shared = lambda self: False
+    # share_memory_ and is_shared are bound by tjit.multiprocessing (reductions.init_reductions)
     T.is_pinned = lambda self: False
     T.type_as = lambda self, other: cast(self, other.dtype)
     T.flatten = S.flatten

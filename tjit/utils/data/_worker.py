@@ -145,6 +145,36 @@ def create_fetcher(dataset, auto_collation, collate_fn, drop_last):
 
 
 # -- transport ---------------------------------------------------------------------------------
+def copy_to_segment(obj):
+    """A copy of a large plain tensor in a fresh shared-memory segment, as the persistent id
+    (tag, name, shape, numpy dtype, dtype name); None for anything else, which pickles inline.
+    tjit.multiprocessing ships tensors between processes the same way."""
+    if type(obj) is not Tensor or obj.requires_grad:
+        return None
+    arr = obj.detach()._host_array()
+    if arr.nbytes < _SHM_MIN_BYTES:
+        return None
+    shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
+    np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
+    shm.close()
+    return ("tjit_shm", shm.name, arr.shape, arr.dtype.str, obj.dtype.name)
+
+
+def tensor_from_segment(pid) -> Tensor:
+    """The tensor `copy_to_segment` stored; the segment is unlinked once copied out."""
+    _, name, shape, np_dtype, dtype_name = pid
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        view = np.ndarray(shape, np.dtype(np_dtype), buffer=shm.buf)
+        from ...ops.creation import _rebuild
+        t = _rebuild(view, dtype_name, False)
+        del view
+    finally:
+        shm.close()
+        shm.unlink()
+    return t
+
+
 class _SharingPickler(pickle.Pickler):
     """Pickles large plain tensors as references to shared-memory segments it fills."""
 
@@ -153,31 +183,15 @@ class _SharingPickler(pickle.Pickler):
         self.segments = []
 
     def persistent_id(self, obj):
-        if type(obj) is not Tensor or obj.requires_grad:
-            return None
-        arr = obj.detach()._host_array()
-        if arr.nbytes < _SHM_MIN_BYTES:
-            return None
-        shm = shared_memory.SharedMemory(create=True, size=arr.nbytes)
-        np.ndarray(arr.shape, arr.dtype, buffer=shm.buf)[...] = arr
-        self.segments.append(shm.name)
-        shm.close()
-        return ("tjit_shm", shm.name, arr.shape, arr.dtype.str, obj.dtype.name)
+        pid = copy_to_segment(obj)
+        if pid is not None:
+            self.segments.append(pid[1])
+        return pid
 
 
 class _SharingUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
-        _, name, shape, np_dtype, dtype_name = pid
-        shm = shared_memory.SharedMemory(name=name)
-        try:
-            view = np.ndarray(shape, np.dtype(np_dtype), buffer=shm.buf)
-            from ...ops.creation import _rebuild
-            t = _rebuild(view, dtype_name, False)
-            del view
-        finally:
-            shm.close()
-            shm.unlink()
-        return t
+        return tensor_from_segment(pid)
 
 
 @dataclass
