@@ -305,6 +305,7 @@ _NAMES = {
     Op.MUL: "Mul", Op.DIV: "Div", Op.IDIV: "NotImplemented", Op.FMOD: "Fmod", Op.MAX: "Maximum",
     Op.MIN: "Minimum", Op.ATAN2: "Atan2", Op.WHERE: "Where", Op.PERMUTE: "Permute", Op.EXPAND: "Expand",
     Op.PAD: "ConstantPadNd", Op.SHRINK: "Slice", Op.FLIP: "Flip", Op.AS_STRIDED: "AsStrided", Op.GATHER: "Gather",
+    Op.CAT: "Cat",
 }
 # (over every axis, over some): sum and prod number these overloads 0 and 1
 _REDUCE_NAMES = {ReduceOp.SUM: ("SumBackward0", "SumBackward1"), ReduceOp.PROD: ("ProdBackward0", "ProdBackward1"),
