@@ -199,3 +199,12 @@ def test_in_place_write_through_a_view_names():
         y[1] = 0.0
         return type(y.grad_fn).__name__, y.grad_fn.name(), repr(y.grad_fn).split(" object")[0]
     assert run(tjit) == run(torch) == ("CopySlices", "torch::autograd::CopySlices", "<CopySlices")
+
+
+def test_cat_of_many_pieces_is_cat_backward():
+    """Joins of 5+ pieces are one CAT primitive (written in place piece by piece)."""
+    xs = [tjit.randn(2, 3, requires_grad=True) for _ in range(6)]
+    y = tjit.cat(xs, 0)
+    assert type(y.grad_fn).__name__ == "CatBackward0"
+    (y * 2).sum().backward()
+    assert all(float(x.grad.sum()) == 12.0 for x in xs)
