@@ -70,11 +70,16 @@ class _Fold(Function):
     @staticmethod
     def forward(ctx, g, spatial, kernel, stride, dilation, lead):
         ctx.geometry = (kernel, stride, dilation, lead)
+        ctx.count = tuple(g.shape[lead:lead + len(kernel)])
         return _fold_sum(g, spatial, kernel, stride, dilation, lead)
 
     @staticmethod
     def backward(ctx, grad):
-        return windows(grad, *ctx.geometry)[0], None, None, None, None, None
+        # the grid may hold more windows than g had (a transposed conv's output_padding of
+        # a stride or more): those read no entry of g
+        kernel, lead = ctx.geometry[0], ctx.geometry[3]
+        win = _shrink(windows(grad, *ctx.geometry)[0], lead, [(0, c) for c in ctx.count] + [(0, k) for k in kernel])
+        return win, None, None, None, None, None
 
 
 def _fold_sum(g, spatial, kernel, stride, dilation, lead: int):

@@ -30,14 +30,13 @@ def _out_size(size, k, s, p, d, ceil_mode):
     return out
 
 
-def _setup(x, kernel_size, stride, padding, dilation, ceil_mode, n, name):
+def _setup(x, kernel_size, stride, padding, dilation, ceil_mode, n, name, return_indices=False):
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"{name}: Expected {n + 1}D or {n + 2}D input, but got input of size: {list(x.shape)}")
     kernel = _tuple(kernel_size, n)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _tuple(stride, n)
     padding, dilation = _tuple(padding, n), _tuple(dilation, n)
-    for k, p, d in zip(kernel, padding, dilation):
-        _check_pad(k, p, d, name.startswith("max"))
+    _check_pads(kernel, padding, dilation, name, return_indices)
     spatial = x.shape[-n:]
     out = tuple(_out_size(sz, k, s, p, d, ceil_mode) for sz, k, s, p, d in zip(spatial, kernel, stride, padding,
                                                                                dilation))
@@ -50,13 +49,24 @@ def _setup(x, kernel_size, stride, padding, dilation, ceil_mode, n, name):
     return kernel, stride, padding, dilation, out, widths
 
 
-def _check_pad(k, p, d, is_max):
-    if is_max and p > (d * (k - 1) + 1) // 2:
-        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} "
-                           f"and dilation={d}")
-    if not is_max and p > k // 2:
-        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p}, "
-                           f"padH = {p}, kW = {k}, kH = {k}")
+def _check_pads(kernel, padding, dilation, name, return_indices):
+    """torch's checks in torch's order: max_pool1d's own (without indices), half the dilated
+    kernel (every pool), then half the kernel itself (max pools: the stricter rule)."""
+    if name == "max_pool1d" and not return_indices and padding[0] > kernel[0] // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={padding[0]} "
+                           f"and kernel_size={kernel[0]}")
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+    if name.startswith("max") and any(p > k // 2 for k, p in zip(kernel, padding)):
+        if len(kernel) == 3:
+            (kt, kh, kw), (pt, ph, pw) = kernel, padding
+            sizes = f"kT: {kt} kW: {kw} kH: {kh} padT: {pt} padW: {pw} padH: {ph}"
+        else:
+            (kh, kw), (ph, pw) = ((1,) + kernel)[-2:], ((0,) + padding)[-2:]
+            sizes = f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}"
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got {sizes}")
 
 
 def _lowest(dtype):
@@ -67,7 +77,7 @@ def _lowest(dtype):
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n, name):
     kernel, stride, padding, dilation, out, widths = _setup(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                                            n, name)
+                                                            n, name, return_indices)
     lead = x.ndim - n
     xp = constant_pad(x, [(0, 0)] * lead + widths, _lowest(x.dtype))
     win, _ = windows(xp, kernel, stride, dilation, lead)
