@@ -251,7 +251,7 @@ def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False, piece=No
     value_node = root if piece is None else piece[0]
     shape = value_node.shape
     if flat:
-        fv = sym.var("i", root.numel)
+        fv = sym.var("i", value_node.numel)
         idx = tuple(sym.unflatten(fv, shape))
         out_vars = list(sym.variables(fv))
     else:

@@ -148,6 +148,8 @@ def _items_for(n: Node, cuts: dict) -> list:
     if n.op is Op.CAT:
         items = []
         for i in range(len(n.src)):
+            if n.src[i].numel == 0:  # an empty piece has nothing to write
+                continue
             k, args = lower_piece(n, i, inputs)
             k.name = f"cat{i}_{k.name}"
             items.append(ScheduleItem("kernel", n, reason, k, args, [_reason(a, cuts) for a in args], piece=i))

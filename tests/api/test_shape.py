@@ -340,3 +340,13 @@ def test_methods_where_torch_has_them():
                  "index_put_", "take_along_dim", "masked_scatter", "cat", "stack", "hstack", "row_stack", "atleast_1d",
                  "broadcast_tensors", "concat", "slice_dim"]:
         assert hasattr(tjit.Tensor, name) == hasattr(torch.Tensor, name), name
+
+
+def test_cat_with_empty_pieces():
+    """Empty pieces write nothing (a cat of 5+ pieces lowers one kernel per non-empty
+    piece) and 1-d empty pieces joined with 1-d tensors still get their empty gradient."""
+    np.testing.assert_array_equal(tjit.cat([tjit.ones(n, 2) for n in (0, 1, 1, 1, 1)]).numpy(), np.ones((4, 2)))
+    a, b = tjit.ones(0, requires_grad=True), tjit.ones(2, requires_grad=True)
+    tjit.cat([b, a]).sum().backward()
+    assert tuple(a.grad.shape) == (0,) and b.grad.tolist() == [1.0, 1.0]
+    assert tuple(tjit.cat([tjit.ones(2, 3), tjit.ones(0)]).shape) == (2, 3)  # legacy skip

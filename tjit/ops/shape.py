@@ -468,8 +468,11 @@ def cat(tensors, dim=0, *, out=None) -> Tensor:
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     common = result_type(*tensors)
-    # legacy: 1-d empty tensors are skipped
-    parts = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    # legacy: 1-d empty tensors joined with tensors of more dimensions are skipped (joined
+    # with 1-d tensors they stay: they get their empty gradient)
+    legacy = [t.ndim == 1 and t.shape[0] == 0 for t in tensors]
+    mixed = any(t.ndim != 1 for t in tensors)
+    parts = [t for t, skip in zip(tensors, legacy) if not (skip and mixed)] or tensors[:1]
     ref = parts[0]
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(parts):
