@@ -42,5 +42,14 @@ __version__ = "0.1.0"
 
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
-from . import hub, utils, vision  # noqa: E402,F401  (vision needs Pillow only for PIL images)
-from . import cuda, multiprocessing  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from . import cuda, multiprocessing  # noqa: E402,F401  (multiprocessing registers tensor pickling)
+
+_LAZY = ("hub", "vision")  # torchvision's and torch.hub's counterparts: imported on first use
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tjit' has no attribute '{name}'")
