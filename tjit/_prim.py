@@ -145,11 +145,26 @@ def _combine(higher, lower):
     return higher
 
 
+_CONSTS: dict = {}
+
+
 def const(value, dtype: dt.DType, shape=()):
     """A constant tensor (a CONST node; never materialized unless asked for)."""
     if type(value) is float and dtype.kind == "f":
+        # a loop's scalars repeat: small constants' nodes are kept (a few hundred at most;
+        # small, so a realized one holds little memory) and the next use skips interning.
+        # Zeros are keyed by sign (-0.0 == 0.0); NaN is never found.
+        shape = shape if type(shape) is tuple else tuple(shape)
+        key = (value if value else repr(value), dtype, shape)
+        n = _CONSTS.get(key)
+        if n is None:
+            n = node(Op.CONST, (), dtype, shape, value)
+            if math.prod(shape) <= 4096:
+                if len(_CONSTS) >= 512:
+                    _CONSTS.clear()
+                _CONSTS[key] = n
         out = _new_tensor(Tensor)
-        out._node_ = node(Op.CONST, (), dtype, shape, value)
+        out._node_ = n
         return out
     if dtype.kind == "b":
         value = bool(value)
