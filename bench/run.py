@@ -45,6 +45,15 @@ def machine() -> str:
             f"({torch.get_num_threads()} threads), numpy {np.__version__}, python {platform.python_version()}")
 
 
+def copy_bandwidth() -> float:
+    """The machine's memory copy bandwidth (bytes read + written per second) as numpy's
+    copy of 64M float32 measures it: the ceiling for memory-bound kernels."""
+    src = np.ones(1 << 26, np.float32)
+    dst = np.empty_like(src)
+    t = best_of(lambda: np.copyto(dst, src), 5)
+    return 2 * src.nbytes / t
+
+
 def fresh_process_first_step(cache_dir: str) -> float:
     env = dict(os.environ, TJIT_CACHE_DIR=cache_dir)
     r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "first_step.py")],
@@ -61,6 +70,8 @@ def main() -> None:
     args = ap.parse_args()
     reps = 3 if args.quick else 7
     print(machine())
+    workloads.COPY_BANDWIDTH = copy_bandwidth()
+    print(f"memory copy bandwidth (numpy copy, read + write): {workloads.COPY_BANDWIDTH / 1e9:.1f} GB/s")
     print(f"{'workload':34s} {'tjit ms':>10s} {'torch ms':>10s} {'numpy ms':>10s} {'tjit/torch':>11s}  note")
     for w in workloads.all_workloads(args.quick):
         if args.names and w.name not in args.names:

@@ -122,8 +122,15 @@ def gflops(n):
     return lambda t: f"{2 * n ** 3 / t / 1e9:.1f} GFLOP/s"
 
 
+# set by run.py: the machine's copy bandwidth, bytes/s (memory-bound rows report a share of it)
+COPY_BANDWIDTH = 0.0
+
+
 def gbps(nbytes):
-    return lambda t: f"{nbytes / t / 1e9:.1f} GB/s"
+    def note(t):
+        share = f" ({100 * nbytes / t / COPY_BANDWIDTH:.0f}% of copy)" if COPY_BANDWIDTH else ""
+        return f"{nbytes / t / 1e9:.1f} GB/s{share}"
+    return note
 
 
 def all_workloads(quick: bool) -> list:
