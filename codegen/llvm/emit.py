@@ -272,43 +272,8 @@ class _Emitter:
         self.nested(k.inner, self.stores)
 
     def reduce(self, r):
-        b = self.b
-        t = value_type(r.dtype)
-        init = reduce_identity(r.op, r.dtype)
-        pre = b.block
-        acc_holder = {}
-
-        # a reduction over several variables nests loops; the accumulator is a phi per loop
-        def level(i, acc_in):
-            if i == len(r.vars):
-                x = self.value(r.value)
-                return combine(self, r.op, r.dtype, acc_in, x)
-            v = r.vars[i]
-            head = b.append_basic_block(f"{v.name}.head")
-            blk = b.append_basic_block(f"{v.name}.body")
-            done = b.append_basic_block(f"{v.name}.done")
-            entry_blk = b.block
-            b.branch(head)
-            b.position_at_end(head)
-            iv = b.phi(I64, name=v.name)
-            acc = b.phi(t, name=f"acc{r.acc}.{v.name}")
-            iv.add_incoming(ir.Constant(I64, 0), entry_blk)
-            acc.add_incoming(acc_in, entry_blk)
-            b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, extent(v))), blk, done)
-            b.position_at_end(blk)
-            self.loopvars[v] = iv
-            saved = self.memo
-            self.memo = dict(saved)
-            new_acc = level(i + 1, acc)
-            self.memo = saved
-            iv.add_incoming(b.add(iv, ir.Constant(I64, 1)), b.block)
-            acc.add_incoming(new_acc, b.block)
-            b.branch(head)
-            b.position_at_end(done)
-            return acc
-
-        self.accs[r.acc] = level(0, init)
-        del pre, acc_holder
+        self.accs[r.acc] = self.reduce_nest(r, [[reduce_identity(r.op, r.dtype)]],
+                                            lambda accs: [combine(self, r.op, r.dtype, accs[0], self.value(r.value))])[0][0]
 
     def column_lanes(self, start, end):
         """A reduction over rows (`_column_reduction`): LANES neighbouring outputs are
@@ -344,9 +309,8 @@ class _Emitter:
         gather along the rows; the SLP vectorizer joins the lanes instead), so a single
         reduced variable keeps UNROLL interleaved partial sums per lane: shorter rounding
         chains and independent adds."""
-        b = self.b
-        one = len(r.vars) == 1
-        unroll = UNROLL if one and extent(r.vars[0]) >= 2 * UNROLL else 1
+        n = extent(r.vars[0])
+        unroll = UNROLL if len(r.vars) == 1 and n >= 2 * UNROLL else 1
 
         def lane_values(accs):
             shared, out = self.memo, []
@@ -357,56 +321,57 @@ class _Emitter:
             self.memo = shared
             return out
 
-        def level(i, accs_in, lo, hi, step):
-            """Loop r.vars[i] over [lo, hi) by `step`; accs_in: one list of lane
-            accumulators per unrolled copy."""
-            if i == len(r.vars):
-                return [lane_values(a) for a in accs_in]
-            v = r.vars[i]
-            head = b.append_basic_block(f"{v.name}.head")
-            body = b.append_basic_block(f"{v.name}.body")
-            done = b.append_basic_block(f"{v.name}.done")
-            entry = b.block
-            b.branch(head)
-            b.position_at_end(head)
-            iv = b.phi(I64, name=v.name)
-            iv.add_incoming(ir.Constant(I64, lo), entry)
-            phis = []
-            for copy in accs_in:
-                row = []
-                for lane, acc_in in enumerate(copy):
-                    ph = b.phi(value_type(r.dtype), name=f"acc{r.acc}.{v.name}.{lane}")
-                    ph.add_incoming(acc_in, entry)
-                    row.append(ph)
-                phis.append(row)
-            b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, hi)), body, done)
-            b.position_at_end(body)
-            saved = self.memo
-            new = []
-            for u, copy in enumerate(phis):  # copy u handles iv + u
-                self.loopvars[v] = b.add(iv, ir.Constant(I64, u)) if u else iv
-                self.memo = dict(saved)
-                new.append(level(i + 1, [copy], 0, extent(r.vars[i + 1]) if i + 1 < len(r.vars) else 0, 1)[0]
-                           if i + 1 < len(r.vars) else lane_values(copy))
-            self.memo = saved
-            iv.add_incoming(b.add(iv, ir.Constant(I64, step)), b.block)
-            for row, values in zip(phis, new):
-                for ph, value in zip(row, values):
-                    ph.add_incoming(value, b.block)
-            b.branch(head)
-            b.position_at_end(done)
-            return phis
-
         init = [reduce_identity(r.op, r.dtype)] * LANES
-        if unroll == 1:
-            return level(0, [init], 0, extent(r.vars[0]), 1)[0]
-        n = extent(r.vars[0])
         main = n // unroll * unroll
-        parts = level(0, [init] * unroll, 0, main, unroll)
+        parts = self.reduce_nest(r, [init] * unroll, lane_values, main, unroll)
         while len(parts) > 1:  # pairwise: (p0 + p1) + (p2 + p3)
             parts = [[combine(self, r.op, r.dtype, x, y, ordered=True) for x, y in zip(parts[k], parts[k + 1])]
                      for k in range(0, len(parts), 2)]
-        return level(0, parts, main, n, 1)[0] if main < n else parts[0]
+        if main < n:
+            parts = self.reduce_nest(r, parts, lane_values, n, 1, lo=main)
+        return parts[0]
+
+    def reduce_nest(self, r, copies: list, values, hi=None, step: int = 1, lo: int = 0, i: int = 0) -> list:
+        """The loops over r.vars[i:], carrying accumulator phis: `copies` holds lists of
+        accumulators; the outermost loop runs [lo, hi) by `step`, copy u handling index + u,
+        inner loops run whole.  `values(accs)` gives a copy's new accumulators from the
+        innermost body.  Returns the accumulators after the loops, per copy."""
+        if i == len(r.vars):
+            return [values(c) for c in copies]
+        b = self.b
+        v = r.vars[i]
+        hi = extent(v) if hi is None else hi
+        head = b.append_basic_block(f"{v.name}.head")
+        body = b.append_basic_block(f"{v.name}.body")
+        done = b.append_basic_block(f"{v.name}.done")
+        entry = b.block
+        b.branch(head)
+        b.position_at_end(head)
+        iv = b.phi(I64, name=v.name)
+        iv.add_incoming(ir.Constant(I64, lo), entry)
+        phis = []
+        for copy in copies:
+            row = []
+            for lane, acc_in in enumerate(copy):
+                ph = b.phi(value_type(r.dtype), name=f"acc{r.acc}.{v.name}.{lane}")
+                ph.add_incoming(acc_in, entry)
+                row.append(ph)
+            phis.append(row)
+        b.cbranch(b.icmp_signed("<", iv, ir.Constant(I64, hi)), body, done)
+        b.position_at_end(body)
+        saved, new = self.memo, []
+        for u, row in enumerate(phis):
+            self.loopvars[v] = b.add(iv, ir.Constant(I64, u)) if u else iv
+            self.memo = dict(saved)
+            new.append(self.reduce_nest(r, [row], values, i=i + 1)[0])
+        self.memo = saved
+        iv.add_incoming(b.add(iv, ir.Constant(I64, step)), b.block)
+        for row, values_ in zip(phis, new):
+            for ph, value in zip(row, values_):
+                ph.add_incoming(value, b.block)
+        b.branch(head)
+        b.position_at_end(done)
+        return phis
 
     def scan(self):
         """Sequential running accumulation along the scan variable, storing every step."""
