@@ -90,7 +90,7 @@ def cnn_step(batch=64):
     return {"tjit": run_tjit, "torch": run_torch}
 
 
-def lstm_forward(seq=64, batch=32):
+def lstm_forward(seq=64, batch=32, compiled=False):
     import torch
     import tjit
     x = np.random.default_rng(0).standard_normal((seq, batch, 128)).astype(np.float32)
@@ -102,9 +102,11 @@ def lstm_forward(seq=64, batch=32):
         with torch.no_grad():
             tm(tx)
 
+    step = tjit.compile(jm) if compiled else jm  # compiled: traced once, replayed after
+
     def run_tjit():
         with tjit.no_grad():
-            out, (h, c) = jm(jx)
+            out, (h, c) = step(jx)
             tjit.realize(out, h, c)
     return {"tjit": run_tjit, "torch": run_torch}
 
@@ -114,4 +116,5 @@ def workloads(quick: bool) -> list:
         Workload("MLP 784-512-512-10 Adam step", lambda: mlp_step(64 if quick else 256)),
         Workload("MNIST CNN SGD-momentum step", lambda: cnn_step(16 if quick else 64)),
         Workload("LSTM(128->256) forward 64x32", lambda: lstm_forward(16 if quick else 64, 32)),
+        Workload("LSTM forward, tjit.compile", lambda: lstm_forward(16 if quick else 64, 32, compiled=True)),
     ]

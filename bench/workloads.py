@@ -94,17 +94,21 @@ def matmul(n):
     return {"tjit": lambda: (_fresh(a) @ _fresh(b)).realize(), "torch": lambda: tx @ ty, "numpy": lambda: a @ b}
 
 
-def tiny_ops(count):
+def tiny_ops(count, compiled=False):
+    """`compiled`: the loop as a tjit.compile'd function (traced once, replayed after)."""
     import torch
     import tjit
     a = _rng().standard_normal(16).astype(np.float32)
     tx0 = torch.from_numpy(a)
 
-    def run_tjit():
-        x = _fresh(a)
+    def chain(x):
         for _ in range(count):
             x = x * 1.0001 + 0.0001
-        x.realize()
+        return x
+    step = tjit.compile(chain) if compiled else chain
+
+    def run_tjit():
+        step(_fresh(a)).realize()
 
     def run_torch():
         x = tx0
@@ -144,6 +148,7 @@ def all_workloads(quick: bool) -> list:
         Workload("matmul 1024", lambda: matmul(1024 // (2 if quick else 1)), gflops(1024 // (2 if quick else 1))),
         Workload("matmul 2048", lambda: matmul(2048 // (4 if quick else 1)), gflops(2048 // (4 if quick else 1))),
         Workload("1000 tiny ops (16 elements)", lambda: tiny_ops(1000)),
+        Workload("1000 tiny ops, tjit.compile", lambda: tiny_ops(1000, compiled=True)),
     ] + _model_workloads(quick)
 
 

@@ -43,6 +43,7 @@ __version__ = "0.1.0"
 from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
+from .compiled import compile  # noqa: E402,F401
 from . import cuda, multiprocessing  # noqa: E402,F401  (multiprocessing registers tensor pickling)
 
 _LAZY = ("hub", "vision")  # torchvision's and torch.hub's counterparts: imported on first use

@@ -162,24 +162,42 @@ def _rand_node_id(order, key: RandKey) -> int:
     raise KeyError(key)
 
 
+# set by tjit.compile while it traces a function: reading a value then is an error
+tracing: str | None = None
+
+
 def realize(targets: list) -> None:
     """Compute every pending node in `targets`; afterwards each has `.buffer` set."""
     targets = [t for t in dict.fromkeys(targets) if not t.realized]
     if not targets:
         return
+    if tracing is not None:
+        raise RuntimeError(f"tjit.compile: {tracing} reads a tensor's value while it is traced (item(), "
+                           "printing, numpy(), a data-dependent shape); compile the part that does not")
     key, order, local, empty = structure(targets)
-    key = (key, threads.get_num_threads())  # GEMMs are split into one work item per thread
     if empty:  # empty tensors need no kernel (and have no index space)
         for n in order:
             if n.numel == 0 and not n.realized:
                 n.buffer = Buffer(0, n.dtype.np)
         return realize(targets)
+    _run(plan_for(key, targets, order, local), order)
+
+
+def plan_for(key, targets: list, order: list, local: dict) -> "_Plan":
+    """The compiled plan for a graph's structural key: from memory, from disk, or built."""
+    key = (key, threads.get_num_threads())  # GEMMs are split into one work item per thread
     plan = _plans.get(key)
     if plan is None:
         plan = _load_plan(key) or _store_plan(key, _compile(targets, order, local))
         _plans[key] = plan
     else:
         stats.count("schedule_cache_hits")
+    return plan
+
+
+def run_plan(plan: "_Plan", order: list) -> None:
+    """Run a plan on `order`: the graph's nodes by position, leaves realized (tjit.compile
+    binds new inputs there and passes fresh nodes for the values it computes)."""
     _run(plan, order)
 
 
