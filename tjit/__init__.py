@@ -44,6 +44,12 @@ from . import nn  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from .compiled import compile  # noqa: E402,F401
+
+
+def load_compiled(path, module=None):
+    """Replay a `tjit.compile`d function saved with `.save(path)` (no tracing or compiling)."""
+    from .compiled_artifact import load
+    return load(path, module)
 from . import cuda, multiprocessing  # noqa: E402,F401  (multiprocessing registers tensor pickling)
 
 _LAZY = ("hub", "vision")  # torchvision's and torch.hub's counterparts: imported on first use

@@ -10,7 +10,11 @@ or lists), computed without reading values on the host (no .item(), printing or
 data-dependent shapes while traced) and without random ops.  A Module's parameters and
 buffers are bound afresh on every call, so optimizer steps and load_state_dict are seen;
 other tensors the function reads are captured as they were when it was traced.  Calls run
-without autograd (inference).  Saving compiled artifacts is not built yet.
+without autograd (inference).
+
+`compiled.save(path)` writes the traced plan as one artifact (manifest, object code, captured
+constants); `tjit.load_compiled(path, module=None)` runs it in a fresh process without tracing,
+scheduling or compiling (the Module, when there was one, supplies its current parameters).
 """
 from __future__ import annotations
 
@@ -53,11 +57,46 @@ class Compiled:
         return trace.run(args, self._state())
 
     def _state(self) -> list:
-        """A Module's parameters and buffers: bound on every call, not captured."""
-        from .nn import Module
-        if not isinstance(self.fn, Module):
-            return []
-        return [t for _, t in self.fn.named_parameters()] + [t for _, t in self.fn.named_buffers()]
+        return _module_state(self.fn)
+
+    def save(self, path) -> None:
+        """The traced signature(s) as an artifact; `tjit.load_compiled` replays them."""
+        if len(self._traces) != 1:
+            raise RuntimeError(f"tjit.compile: save() needs exactly one traced input signature, "
+                               f"this function has {len(self._traces)} (call it once first)")
+        from . import compiled_artifact
+        (signature, trace), = self._traces.items()
+        compiled_artifact.save(path, signature, trace)
+
+
+def _module_state(fn) -> list:
+    """A Module's parameters and buffers: bound on every call, not captured."""
+    from .nn import Module
+    if not isinstance(fn, Module):
+        return []
+    return [t for _, t in fn.named_parameters()] + [t for _, t in fn.named_buffers()]
+
+
+class Loaded:
+    """A compiled artifact: one input signature, replayed."""
+
+    def __init__(self, signature, trace: "_Trace", module=None):
+        self.signature, self.trace, self.module = signature, trace, module
+
+    def __call__(self, *args):
+        got = tuple((tuple(a.shape), a.dtype) if isinstance(a, Tensor) else type(a).__name__ for a in args)
+        if got != self.signature:
+            raise RuntimeError(f"tjit.load_compiled: this artifact was compiled for inputs {_shown(self.signature)}, "
+                               f"got {_shown(got)}")
+        state = _module_state(self.module)
+        if len(state) != len(self.trace.state):
+            raise RuntimeError(f"tjit.load_compiled: the module has {len(state)} parameters and buffers, the "
+                               f"artifact was compiled with {len(self.trace.state)}")
+        return self.trace.run(args, state)
+
+
+def _shown(signature) -> str:
+    return ", ".join(f"{d.name}{list(s)}" if isinstance(s, tuple) else str(s) for s, d in signature)
 
 
 @dataclass

@@ -77,3 +77,45 @@ def test_what_cannot_be_compiled_is_refused():
     with pytest.raises(TypeError, match="take tensors"):
         tjit.compile(lambda t, k: t * k)(x, 2)
     assert float(x.sum()) == float(x.sum())  # tracing state was restored: values are readable
+
+
+def test_saved_artifact_replays_in_a_fresh_process(tmp_path):
+    """save() writes the plan, object code and constants; a fresh process with an empty
+    compile cache loads it and replays without scheduling or compiling anything."""
+    import os
+    import subprocess
+    import sys
+    tjit.manual_seed(0)
+    m = tjit.nn.Sequential(tjit.nn.Linear(8, 16), tjit.nn.Tanh(), tjit.nn.Linear(16, 4))
+    tjit.save(m.state_dict(), tmp_path / "weights.pt")
+    x = tjit.from_numpy(np.linspace(-1, 1, 40, dtype=np.float32).reshape(5, 8))
+    cm = tjit.compile(m)
+    np.save(tmp_path / "ref.npy", cm(x).numpy())
+    cm.save(tmp_path / "model.tjit")
+    script = f"""
+import numpy as np, tjit
+from tjit.runtime import stats
+m = tjit.nn.Sequential(tjit.nn.Linear(8, 16), tjit.nn.Tanh(), tjit.nn.Linear(16, 4))
+m.load_state_dict(tjit.load({str(tmp_path / 'weights.pt')!r}))
+x = tjit.from_numpy(np.linspace(-1, 1, 40, dtype=np.float32).reshape(5, 8))
+before = stats.snapshot()
+y = tjit.load_compiled({str(tmp_path / 'model.tjit')!r}, module=m)(x).numpy()
+assert stats.snapshot() == before, (before, stats.snapshot())
+np.testing.assert_array_equal(y, np.load({str(tmp_path / 'ref.npy')!r}))
+try:
+    tjit.load_compiled({str(tmp_path / 'model.tjit')!r}, module=m)(tjit.zeros(3, 8))
+except RuntimeError as e:
+    assert "compiled for inputs float32[5, 8]" in str(e)
+else:
+    raise AssertionError("signature not checked")
+print("ok")
+"""
+    env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+
+
+def test_save_needs_one_signature(tmp_path):
+    f = tjit.compile(lambda t: t * 2)
+    with pytest.raises(RuntimeError, match="exactly one traced input signature"):
+        f.save(tmp_path / "f.tjit")

@@ -1,0 +1,117 @@
+"""Compiled-function artifacts: `Compiled.save(path)` and `tjit.load_compiled(path)`.
+
+One zip file: `manifest.json` (the plan's steps, the node order as data: which positions
+are inputs, Module state, constants or computed values, with their dtypes and shapes; the
+result layout; the CPU target and the compiler fingerprint), `object.o` (the plan's kernels)
+and `constants/<position>.npy` (tensors the function captured).  Loading writes the object
+into the compile cache, rebuilds the node order and replays: no tracing, no scheduling, no
+LLVM.  An artifact compiled for another CPU or by another compiler version is refused.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+
+from tjit.ir import dtype as dt
+from tjit.ir.graph import Node
+from tjit.ir.ops import Op
+from tjit.runtime import cache, cpu
+from tjit.runtime.buffer import Buffer
+
+from . import engine
+from .compiled import Loaded, _Trace
+
+FORMAT = 1
+
+
+def save(path, signature, trace: _Trace) -> None:
+    plan = trace.plan
+    if any(st.kind == "extern" for st in plan.steps):
+        raise RuntimeError("tjit.compile: functions with library calls (sort, LAPACK) cannot be saved yet")
+    role = {}
+    for i, pos in enumerate(trace.inputs):
+        if pos is not None:
+            role[pos] = ["input", i]
+    for i, pos in enumerate(trace.state):
+        if pos is not None:
+            role[pos] = ["state", i]
+    nodes, constants = [], {}
+    for pos, n in enumerate(trace.order):
+        if pos in role:
+            nodes.append(role[pos])
+        elif n.realized:
+            buf = n.buffer if n.buffer is not None else n.arg
+            constants[pos] = buf.array
+            nodes.append(["constant", n.dtype.name, list(n.shape)])
+        else:
+            nodes.append(["computed", n.dtype.name, list(n.shape)])
+    manifest = {"format": FORMAT, "target": cpu.target_description(), "fingerprint": engine._code_fingerprint(),
+                "plan": json.loads(plan.to_json()), "nodes": nodes, "outputs": trace.outputs,
+                "inputs": trace.inputs, "state": trace.state, "layout": _layout_json(trace.layout),
+                "signature": [[list(s), d.name] for s, d in signature]}
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("manifest.json", json.dumps(manifest))
+        if plan.library is not None:
+            z.writestr("object.o", cache.get(plan.library.key))
+        for pos, arr in constants.items():
+            out = io.BytesIO()
+            np.save(out, np.ascontiguousarray(arr))
+            z.writestr(f"constants/{pos}.npy", out.getvalue())
+
+
+def load(path, module=None) -> Loaded:
+    """A saved compiled function; `module` supplies the parameters of a compiled Module."""
+    with zipfile.ZipFile(path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        if manifest.get("format") != FORMAT:
+            raise RuntimeError(f"tjit.load_compiled: {path} has artifact format {manifest.get('format')}, "
+                               f"this tjit reads {FORMAT}")
+        if manifest["target"] != cpu.target_description():
+            raise RuntimeError(f"tjit.load_compiled: {path} was compiled for {manifest['target']['cpu']} "
+                               f"({manifest['target']['triple']}), this machine is {cpu.target_description()['cpu']}")
+        if manifest["fingerprint"] != engine._code_fingerprint():
+            raise RuntimeError(f"tjit.load_compiled: {path} was compiled by another version of tjit's compiler; "
+                               "compile it again")
+        plan_json = manifest["plan"]
+        if plan_json["object"]:
+            cache.put(plan_json["object"], z.read("object.o"))
+        order = []
+        for pos, entry in enumerate(manifest["nodes"]):
+            kind = entry[0]
+            if kind in ("input", "state"):
+                order.append(None)
+                continue
+            d = getattr(dt, entry[1]) if entry[1] != "bool" else dt.bool_
+            shape = tuple(entry[2])
+            if kind == "constant":
+                arr = np.load(io.BytesIO(z.read(f"constants/{pos}.npy")))
+                order.append(engine.buffer_node(Buffer(arr.size, arr.dtype, arr.reshape(-1)), d, shape))
+            else:
+                order.append(Node(Op.BUFFER, (), d, shape, None))
+    if module is None and any(p is not None for p in manifest["state"]):
+        raise RuntimeError("tjit.load_compiled: this artifact compiled a Module: pass it as module=")
+    plan = engine._Plan.from_json(json.dumps(plan_json))
+    if plan is None:
+        raise RuntimeError(f"tjit.load_compiled: the object code in {path} could not be loaded")
+    computed = [i for i, e in enumerate(manifest["nodes"]) if e[0] == "computed"]
+    trace = _Trace(plan, order, manifest["inputs"], manifest["state"], computed, manifest["outputs"],
+                   _layout_from_json(manifest["layout"]))
+    signature = tuple((tuple(s), getattr(dt, d) if d != "bool" else dt.bool_) for s, d in manifest["signature"])
+    return Loaded(signature, trace, module)
+
+
+def _layout_json(layout):
+    if layout is None:
+        return None
+    kind, parts = layout
+    return ["list" if kind is list else "tuple", [[count, _layout_json(sub)] for count, sub in parts]]
+
+
+def _layout_from_json(j):
+    if j is None:
+        return None
+    kind, parts = j
+    return (list if kind == "list" else tuple, [(count, _layout_from_json(sub)) for count, sub in parts])
