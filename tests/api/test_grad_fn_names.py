@@ -208,3 +208,21 @@ def test_cat_of_many_pieces_is_cat_backward():
     assert type(y.grad_fn).__name__ == "CatBackward0"
     (y * 2).sum().backward()
     assert all(float(x.grad.sum()) == 12.0 for x in xs)
+
+
+@pytest.mark.parametrize("op", ["zero_", "copy_", "fill_scalar", "fill_tensor"])
+def test_overwrite_by_a_constant_names_as_torch(op):
+    import torch
+
+    def run(lib):
+        x = lib.ones(3, requires_grad=True) * 2
+        if op == "zero_":
+            x.zero_()
+        elif op == "copy_":
+            x.copy_(lib.zeros(3))
+        elif op == "fill_scalar":
+            x.fill_(3.0)
+        else:
+            x.fill_(lib.tensor(3.0))
+        return type(x.grad_fn).__name__
+    assert run(tjit) == run(torch)

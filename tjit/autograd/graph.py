@@ -288,6 +288,25 @@ class FillBackward2(Node):
         return [const(0, self._meta[1], self._meta[0]) if needs[0] else None]
 
 
+class FillBackward3(FillBackward2):
+    """fill_(tensor): torch numbers the overloads."""
+
+
+class ZeroBackward0(FillBackward2):
+    """zero_()."""
+
+
+class CopyBackwards(FillBackward2):
+    """copy_ of a value without history."""
+
+
+def overwritten_as(t: Tensor, cls: type) -> Tensor:
+    """Name the node an in-place overwrite by a constant gave t as torch names that op."""
+    if type(t._grad_fn) is FillBackward2:
+        t._grad_fn.__class__ = cls
+    return t
+
+
 def _checked(grad, fn: PrimBackward, i: int):
     """A rule's result must have the input's shape and dtype: a broken rule fails here,
     naming the op, not later as a wrong value."""

@@ -99,18 +99,22 @@ def _rpow(self, other):
 
 
 def _fill(self, value):
+    from ..autograd import graph
     if isinstance(value, Tensor) and value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
-    return self._assign(to_tensor(value, self.dtype), overlap_ok=True)
+    out = self._assign(to_tensor(value, self.dtype), overlap_ok=True)
+    return graph.overwritten_as(out, graph.FillBackward3) if isinstance(value, Tensor) else out
 
 
 def _zero(self):
-    return _fill(self, 0)
+    from ..autograd import graph
+    return graph.overwritten_as(_fill(self, 0), graph.ZeroBackward0)
 
 
 def _copy_(self, src, non_blocking=False):
+    from ..autograd import graph
     strided.check_no_partial_overlap(self, (src,))
-    return self._assign(src)
+    return graph.overwritten_as(self._assign(src), graph.CopyBackwards)
 
 
 def _detach(self):
