@@ -5,7 +5,8 @@ it to find the cached plan.  A compiled function traces once per input signature
 dtypes), keeps the plan and the graph's node order, and on later calls only binds the new
 inputs to the plan's leaves and runs its kernels: no graph building, no key walk.
 
-What it accepts: a function (or an nn.Module) of tensors returning tensors (nested in tuples
+What it accepts: a function (or an nn.Module) of tensors (plain Python values may be passed
+too: they are traced as constants, each value its own trace) returning tensors (nested in tuples
 or lists), computed without reading values on the host (no .item(), printing or
 data-dependent shapes while traced) and without random ops.  A Module's parameters and
 buffers are bound afresh on every call, so optimizer steps and load_state_dict are seen;
@@ -46,11 +47,7 @@ class Compiled:
         self._traces: dict = {}
 
     def __call__(self, *args):
-        for i, a in enumerate(args):
-            if not isinstance(a, Tensor):
-                raise TypeError(f"tjit.compile: argument {i} is {type(a).__name__}; compiled functions take "
-                                "tensors (bind other values with functools.partial before compiling)")
-        signature = tuple((tuple(a.shape), a.dtype) for a in args)
+        signature = tuple(_describe(i, a) for i, a in enumerate(args))
         trace = self._traces.get(signature)
         if trace is None:
             trace = self._traces[signature] = _trace(self.fn, args, self._state())
@@ -69,6 +66,20 @@ class Compiled:
         compiled_artifact.save(path, signature, trace)
 
 
+_STATIC = (int, float, bool, str, type(None))
+
+
+def _describe(i: int, a):
+    """An argument's part of the input signature: a tensor's shape and dtype, or a plain
+    Python value, which is traced as a constant (another value traces again)."""
+    if isinstance(a, Tensor):
+        return (tuple(a.shape), a.dtype)
+    if isinstance(a, _STATIC) or (isinstance(a, tuple) and all(isinstance(x, _STATIC) for x in a)):
+        return ("static", type(a).__name__, a)
+    raise TypeError(f"tjit.compile: argument {i} is {type(a).__name__}; compiled functions take tensors and plain "
+                    "Python values (numbers, strings, None, tuples of them)")
+
+
 def _module_state(fn) -> list:
     """A Module's parameters and buffers: bound on every call, not captured."""
     from .nn import Module
@@ -84,7 +95,7 @@ class Loaded:
         self.signature, self.trace, self.module = signature, trace, module
 
     def __call__(self, *args):
-        got = tuple((tuple(a.shape), a.dtype) if isinstance(a, Tensor) else type(a).__name__ for a in args)
+        got = tuple(_describe(i, a) for i, a in enumerate(args))
         if got != self.signature:
             raise RuntimeError(f"tjit.load_compiled: this artifact was compiled for inputs {_shown(self.signature)}, "
                                f"got {_shown(got)}")
@@ -96,7 +107,7 @@ class Loaded:
 
 
 def _shown(signature) -> str:
-    return ", ".join(f"{d.name}{list(s)}" if isinstance(s, tuple) else str(s) for s, d in signature)
+    return ", ".join(repr(e[2]) if e[0] == "static" else f"{e[1].name}{list(e[0])}" for e in signature)
 
 
 @dataclass
@@ -126,9 +137,11 @@ def _realized(t: Tensor) -> Node:
     return t._node
 
 
-def _placeholder(t: Tensor) -> Tensor:
+def _placeholder(t):
     """A leaf of its own on t's data (two arguments that are one tensor while tracing must
-    stay two inputs of the plan)."""
+    stay two inputs of the plan); plain values pass as they are."""
+    if not isinstance(t, Tensor):
+        return t
     n = _realized(t)
     buf = n.buffer if n.buffer is not None else n.arg
     return Tensor._from_node(engine.buffer_node(Buffer(buf.numel, buf.array.dtype, buf.array), n.dtype, n.shape))
@@ -155,7 +168,8 @@ def _trace(fn, args, state) -> _Trace:
                            "so random ops are not compiled yet")
     pending = [t for t in dict.fromkeys(targets) if not t.realized]
     plan = engine.plan_for(key, pending, order, local)
-    inputs, bound = [local.get(id(l._node)) for l in leaves], [local.get(id(n)) for n in state_nodes]
+    inputs = [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves]
+    bound = [local.get(id(n)) for n in state_nodes]
     kept = list(order)
     for pos in inputs + bound:  # every call binds its own: keep no buffer of the first call's
         if pos is not None:

@@ -51,7 +51,7 @@ def save(path, signature, trace: _Trace) -> None:
     manifest = {"format": FORMAT, "target": cpu.target_description(), "fingerprint": engine._code_fingerprint(),
                 "plan": json.loads(plan.to_json()), "nodes": nodes, "outputs": trace.outputs,
                 "inputs": trace.inputs, "state": trace.state, "layout": _layout_json(trace.layout),
-                "signature": [[list(s), d.name] for s, d in signature]}
+                "signature": [list(e) if e[0] == "static" else [list(e[0]), e[1].name] for e in signature]}
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("manifest.json", json.dumps(manifest))
         if plan.library is not None:
@@ -99,8 +99,15 @@ def load(path, module=None) -> Loaded:
     computed = [i for i, e in enumerate(manifest["nodes"]) if e[0] == "computed"]
     trace = _Trace(plan, order, manifest["inputs"], manifest["state"], computed, manifest["outputs"],
                    _layout_from_json(manifest["layout"]))
-    signature = tuple((tuple(s), getattr(dt, d) if d != "bool" else dt.bool_) for s, d in manifest["signature"])
+    signature = tuple(_static(e) if e[0] == "static" else (tuple(e[0]), getattr(dt, e[1]) if e[1] != "bool" else dt.bool_)
+                      for e in manifest["signature"])
     return Loaded(signature, trace, module)
+
+
+def _static(entry) -> tuple:
+    """A plain-value argument's signature entry back from JSON (tuples came back as lists)."""
+    _, kind, value = entry
+    return ("static", kind, tuple(value) if kind == "tuple" else value)
 
 
 def _layout_json(layout):

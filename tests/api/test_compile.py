@@ -74,8 +74,8 @@ def test_what_cannot_be_compiled_is_refused():
         tjit.compile(lambda t: t + tjit.rand(3))(x)
     with pytest.raises(TypeError, match="must return tensors"):
         tjit.compile(lambda t: 3)(x)
-    with pytest.raises(TypeError, match="take tensors"):
-        tjit.compile(lambda t, k: t * k)(x, 2)
+    with pytest.raises(TypeError, match="take tensors and plain Python values"):
+        tjit.compile(lambda t, k: t * k)(x, [2])
     assert float(x.sum()) == float(x.sum())  # tracing state was restored: values are readable
 
 
@@ -119,3 +119,14 @@ def test_save_needs_one_signature(tmp_path):
     f = tjit.compile(lambda t: t * 2)
     with pytest.raises(RuntimeError, match="exactly one traced input signature"):
         f.save(tmp_path / "f.tjit")
+
+
+def test_plain_values_are_traced_as_constants(tmp_path):
+    f = tjit.compile(lambda x, k, mode: x * k if mode == "mul" else x + k)
+    x = tjit.ones(3)
+    assert f(x, 2, "mul").tolist() == [2.0] * 3 and f(x, 2, "add").tolist() == [3.0] * 3
+    assert f(x, 3, "mul").tolist() == [3.0] * 3 and len(f._traces) == 3
+    g = tjit.compile(lambda x, shape: x.reshape(shape))
+    g(tjit.ones(6), (2, 3))
+    g.save(tmp_path / "g.tjit")
+    assert tuple(tjit.load_compiled(tmp_path / "g.tjit")(tjit.ones(6), (2, 3)).shape) == (2, 3)
