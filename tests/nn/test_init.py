@@ -101,3 +101,13 @@ def test_deprecated_aliases_warn_and_work():
     for name in ("uniform", "normal", "eye", "dirac", "xavier_normal", "kaiming_uniform", "kaiming_normal",
                  "orthogonal", "sparse"):
         assert callable(getattr(init, name)) and hasattr(torch.nn.init, name)
+
+
+def test_initialised_parameters_are_computed_not_lazy():
+    """An initialiser computes its value: a lazy random draw would be recomputed inside every
+    kernel that reads the parameter (each forward of a model that is never trained)."""
+    lin = jnn.Linear(4, 3)
+    assert all(p._node.realized for p in lin.parameters())
+    w = tjit.empty(5, 5)
+    jnn.init.kaiming_uniform_(w)
+    assert w._node.realized

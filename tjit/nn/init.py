@@ -39,8 +39,11 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _fill(tensor, value):
+    """Write an initial value, computed now: a parameter left as a lazy random expression
+    would be redrawn inside every kernel that reads it until something realizes it."""
     with no_grad():
         tensor._assign(value)
+    tensor.realize()
     return tensor
 
 
