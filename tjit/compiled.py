@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from tjit.ir.graph import Node
 from tjit.ir.ops import Op
+from tjit.runtime.buffer import Buffer
 
 from . import _prim, engine
 from ._tensor import Tensor
 from .autograd.grad_mode import no_grad
-from tjit.runtime.buffer import Buffer
 
 
 def compile(fn=None, **options):
