@@ -2,13 +2,9 @@
 kaiming-uniform initialisation, padding modes and reprs."""
 from __future__ import annotations
 
-import math
-
-from ...ops.creation import empty
-from .. import functional as F, init
-from ..parameter import Parameter
+from .. import functional as F
 from .module import Module
-from .utils import _ntuple, _reverse_repeat_tuple
+from .utils import _ntuple, _reverse_repeat_tuple, reset_fan_in, weight_and_bias
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -36,11 +32,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._pad_list(padding, kernel_size, dilation)
         shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
-        self.weight = Parameter(empty(shape + tuple(kernel_size), dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, shape + tuple(kernel_size), out_channels, bias, dtype, device)
         self.reset_parameters()
 
     @staticmethod
@@ -56,11 +48,7 @@ class _ConvNd(Module):
         return pads
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_fan_in(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

@@ -43,3 +43,28 @@ def typename(obj) -> str:
     module = type(obj).__module__
     qual = type(obj).__qualname__
     return qual if module in ("builtins", "__builtin__", None) else f"{module}.{qual}"
+
+
+def weight_and_bias(module, weight_shape: tuple, bias_size: int, bias: bool, dtype, device) -> None:
+    """`module.weight` of `weight_shape` and `module.bias` (or a registered None), both
+    uninitialised: the layer's reset_parameters fills them."""
+    from ...ops.creation import empty
+    from ..parameter import Parameter
+    module.weight = Parameter(empty(tuple(weight_shape), dtype=dtype, device=device))
+    if bias:
+        module.bias = Parameter(empty(bias_size, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+
+
+def reset_fan_in(weight, bias) -> None:
+    """torch's default for Linear and convolutions: kaiming-uniform weight (a = sqrt(5)) and
+    a bias uniform in +-1/sqrt(fan_in)."""
+    import math
+
+    from .. import init
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
