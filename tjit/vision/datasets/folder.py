@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from .._pil import image_module
+from ._common import transform_sample
 from .vision import VisionDataset
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -86,11 +87,7 @@ class DatasetFolder(VisionDataset):
     def __getitem__(self, index):
         path, target = self.samples[index]
         sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return transform_sample(self, sample, target)
 
     def __len__(self):
         return len(self.samples)

@@ -8,6 +8,7 @@ import string
 from collections.abc import Iterable
 
 from .._pil import image_module
+from ._common import transform_sample
 from .utils import iterable_to_str, verify_str_arg
 from .vision import VisionDataset
 
@@ -43,11 +44,7 @@ class LSUNClass(VisionDataset):
             imgbuf = txn.get(self.keys[index])
         img = image_module().open(io.BytesIO(imgbuf)).convert("RGB")
         target = None
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return transform_sample(self, img, target)
 
     def __len__(self):
         return self.length

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .._pil import image_module
-from ._common import ArchiveDownload, files_intact
+from ._common import ArchiveDownload, files_intact, transform_sample
 from .utils import verify_str_arg
 from .vision import VisionDataset
 
@@ -89,11 +89,7 @@ class STL10(ArchiveDownload, VisionDataset):
     def __getitem__(self, index):
         target = int(self.labels[index]) if self.labels is not None else None
         img = image_module().fromarray(np.transpose(self.data[index], (1, 2, 0)))
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return transform_sample(self, img, target)
 
     def __len__(self):
         return self.data.shape[0]
