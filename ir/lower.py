@@ -9,6 +9,8 @@ the scheduler cuts there and tries again.
 """
 from __future__ import annotations
 
+import math
+
 from . import symbolic as sym
 from .dtype import int64
 from .graph import Node, RandKey
@@ -246,17 +248,21 @@ def lower_piece(root: Node, piece: int, inputs: set) -> tuple[Kernel, list]:
         _try_lower(root, inputs, False, piece=(root.src[piece], axis, offset))
 
 
+def _loop_indices(shape: tuple, flat: bool):
+    """The output index per axis and the loop variables: one flat loop (indices by div/mod,
+    which must simplify away) or one loop per axis (size-1 axes get none)."""
+    if flat:
+        fv = sym.var("i", math.prod(shape))
+        return tuple(sym.unflatten(fv, shape)), list(sym.variables(fv))
+    idx = tuple(sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(shape))
+    return idx, [next(iter(sym.variables(i))) for i in idx if i.terms]
+
+
 def _try_lower(root: Node, inputs: set, flat: bool, copy: bool = False, piece=None):
     lw = _Lowering(root, inputs, copy)
     value_node = root if piece is None else piece[0]
     shape = value_node.shape
-    if flat:
-        fv = sym.var("i", value_node.numel)
-        idx = tuple(sym.unflatten(fv, shape))
-        out_vars = list(sym.variables(fv))
-    else:
-        idx = tuple(sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(shape))
-        out_vars = [next(iter(sym.variables(i))) for i in idx if i.terms]
+    idx, out_vars = _loop_indices(shape, flat)
     value = lw.render(value_node, idx)
     if piece is None:
         out_index = sym.flatten(idx, shape)
@@ -285,13 +291,7 @@ def lower_group(roots: list, inputs: set):
     for flat in (True, False):
         lw = _Lowering(roots[0], inputs, also=tuple(roots[1:]))
         shape = roots[0].shape
-        if flat:
-            fv = sym.var("i", roots[0].numel)
-            idx = tuple(sym.unflatten(fv, shape))
-            out_vars = list(sym.variables(fv))
-        else:
-            idx = tuple(sym.var(f"i{d}", s) if s != 1 else sym.lin(0) for d, s in enumerate(shape))
-            out_vars = [next(iter(sym.variables(i))) for i in idx if i.terms]
+        idx, out_vars = _loop_indices(shape, flat)
         out_index = sym.flatten(idx, shape)
         stores = [Store(slot, out_index, lw.render(r, idx)) for slot, r in enumerate(roots)]
         if lw.reduces:
