@@ -11,7 +11,17 @@ def _copy_params(src_torch, dst_tjit):
     dst_tjit.load_state_dict({k: tjit.tensor(v.detach().numpy()) for k, v in src_torch.state_dict().items()})
 
 
-def mlp_step(batch=256):
+def _stepper(step, compiled: bool):
+    """The tjit step as it is, or through tjit.compile (traced once, replayed after; the
+    loss is read so that the step's work is done, as the eager step's realize does)."""
+    import tjit
+    if not compiled:
+        return step
+    cstep = tjit.compile(step)
+    return lambda: cstep().item()
+
+
+def mlp_step(batch=256, compiled=False):
     import torch
     import tjit
     rng = np.random.default_rng(0)
@@ -33,9 +43,11 @@ def mlp_step(batch=256):
 
     def run_tjit():
         jopt.zero_grad()
-        jloss(jm(jx), jy).backward()
+        loss = jloss(jm(jx), jy)
+        loss.backward()
         jopt.step()
-    return {"tjit": run_tjit, "torch": run_torch}
+        return loss
+    return {"tjit": _stepper(run_tjit, compiled), "torch": run_torch}
 
 
 class _Net:
@@ -65,7 +77,7 @@ class _Net:
         return Net()
 
 
-def cnn_step(batch=64):
+def cnn_step(batch=64, compiled=False):
     import torch
     import tjit
     rng = np.random.default_rng(0)
@@ -85,9 +97,11 @@ def cnn_step(batch=64):
 
     def run_tjit():
         jopt.zero_grad()
-        tjit.nn.functional.nll_loss(jm(jx), jy).backward()
+        loss = tjit.nn.functional.nll_loss(jm(jx), jy)
+        loss.backward()
         jopt.step()
-    return {"tjit": run_tjit, "torch": run_torch}
+        return loss
+    return {"tjit": _stepper(run_tjit, compiled), "torch": run_torch}
 
 
 def lstm_forward(seq=64, batch=32, compiled=False):
@@ -114,7 +128,9 @@ def lstm_forward(seq=64, batch=32, compiled=False):
 def workloads(quick: bool) -> list:
     return [
         Workload("MLP 784-512-512-10 Adam step", lambda: mlp_step(64 if quick else 256)),
+        Workload("MLP step, tjit.compile", lambda: mlp_step(64 if quick else 256, compiled=True)),
         Workload("MNIST CNN SGD-momentum step", lambda: cnn_step(16 if quick else 64)),
+        Workload("MNIST CNN step, tjit.compile", lambda: cnn_step(16 if quick else 64, compiled=True)),
         Workload("LSTM(128->256) forward 64x32", lambda: lstm_forward(16 if quick else 64, 32)),
         Workload("LSTM forward, tjit.compile", lambda: lstm_forward(16 if quick else 64, 32, compiled=True)),
     ]

@@ -313,6 +313,8 @@ class Tensor:
 
     @data.setter
     def data(self, value: "Tensor"):
+        if engine.trace_log is not None:
+            engine.trace_log.wrote(self)
         self._node = value._node
         self._base, self._view_meta = None, None
         self._version += 1
@@ -473,6 +475,8 @@ class Tensor:
         autograd_hooks.check_inplace(self)
         if self._base is not None and self._storage_gen != self._base._storage_gen:
             self._base, self._view_meta = None, None  # the base took new storage (`.data =`)
+        if engine.trace_log is not None:
+            engine.trace_log.wrote(self._base if self._base is not None else self)
         if self._base is None:
             self._node = value._node
             self._version += 1
@@ -506,7 +510,7 @@ class Tensor:
         memory is pointed at a snapshot before the memory is overwritten."""
         owner = self._base if self._base is not None else self
         pinned = owner._pinned
-        if pinned is None:
+        if pinned is None or engine.tracing is not None:  # a traced step writes back when it runs
             return
         buf = owner._buffer()
         if buf is not pinned:

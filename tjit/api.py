@@ -20,6 +20,14 @@ def realize(*tensors) -> None:
         _detach_graph(t)
 
 
+def settle(*tensors) -> None:
+    """`realize` as a scheduling choice, not because a value is needed (an optimizer's
+    state before its update, running statistics): while `tjit.compile` traces, the tensors
+    stay part of the one traced graph instead."""
+    if engine.tracing is None:
+        realize(*tensors)
+
+
 def _detach_graph(t: Tensor) -> None:
     """After realization a tensor needs its graph only for autograd: drop it otherwise, so
     realized values do not keep their history (and memory) alive."""

@@ -5,29 +5,42 @@ it to find the cached plan.  A compiled function traces once per input signature
 dtypes), keeps the plan and the graph's node order, and on later calls only binds the new
 inputs to the plan's leaves and runs its kernels: no graph building, no key walk.
 
+Training steps compile too: the Modules and Optimizers a function uses (found in its
+arguments, closure, the globals it names, or the object of a bound method) own state that a
+call reads and writes -- parameters, buffers, gradients, optimizer state.  Each of those is a
+*slot*: bound as an input on every call, and when the step wrote it, given the new value
+after the plan ran.  So `loss.backward(); opt.step()` inside the function updates the
+model as the eager step would, in one plan, with step counts and bias corrections computed
+in the graph.  What the replay must match is guarded: input shapes, which parameters have
+gradients, which have optimizer state, every optimizer hyper-parameter (a new learning rate
+traces again, and finds its kernels in the cache) and each module's train/eval mode.
+
 What it accepts: a function (or an nn.Module) of tensors (plain Python values may be passed
 too: they are traced as constants, each value its own trace) returning tensors (nested in tuples
 or lists), computed without reading values on the host (no .item(), printing or
-data-dependent shapes while traced) and without random ops.  A Module's parameters and
-buffers are bound afresh on every call, so optimizer steps and load_state_dict are seen;
-other tensors the function reads are captured as they were when it was traced.  Calls run
-without autograd (inference).
+data-dependent shapes while traced).  Random ops draw afresh on every call, in the order the
+eager function would (dropout in a compiled training step matches the eager step's masks).  Writing in place into a tensor
+that is not such a slot is refused; other tensors the function reads are captured as they
+were when it was traced.  Results come back without autograd history.  Python side effects
+(hooks, prints) happen on the tracing call only.
 
-`compiled.save(path)` writes the traced plan as one artifact (manifest, object code, captured
-constants); `tjit.load_compiled(path, module=None)` runs it in a fresh process without tracing,
-scheduling or compiling (the Module, when there was one, supplies its current parameters).
+`compiled.save(path)` writes a traced inference function as one artifact (manifest, object
+code, captured constants); `tjit.load_compiled(path, module=None)` runs it in a fresh process
+without tracing, scheduling or compiling (the Module, when there was one, supplies its
+current parameters).
 """
 from __future__ import annotations
 
+import types
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from tjit.ir.graph import Node
+from tjit.ir.graph import Node, RandKey
 from tjit.ir.ops import Op
 from tjit.runtime.buffer import Buffer
 
 from . import _prim, engine
 from ._tensor import Tensor
-from .autograd.grad_mode import no_grad
 
 
 def compile(fn=None, **options):
@@ -41,20 +54,28 @@ def compile(fn=None, **options):
     return Compiled(fn)
 
 
+MAX_TRACES = 16  # per function: a learning rate that changes every step must not hoard traces
+
+
 class Compiled:
     def __init__(self, fn):
         self.fn = fn
-        self._traces: dict = {}
+        self._traces: OrderedDict = OrderedDict()
 
     def __call__(self, *args):
         signature = tuple(_describe(i, a) for i, a in enumerate(args))
-        trace = self._traces.get(signature)
-        if trace is None:
-            trace = self._traces[signature] = _trace(self.fn, args, self._state())
-        return trace.run(args, self._state())
-
-    def _state(self) -> list:
-        return _module_state(self.fn)
+        world = _World.of(self.fn, args)
+        key = (signature, world.guard())
+        trace = self._traces.get(key)
+        if trace is not None:
+            self._traces.move_to_end(key)
+            return trace.run(args, world.slots)
+        trace, result = _trace(self.fn, args, world)
+        if trace is not None:
+            self._traces[key] = trace
+            if len(self._traces) > MAX_TRACES:
+                self._traces.popitem(last=False)
+        return result
 
     def save(self, path) -> None:
         """The traced signature(s) as an artifact; `tjit.load_compiled` replays them."""
@@ -62,7 +83,12 @@ class Compiled:
             raise RuntimeError(f"tjit.compile: save() needs exactly one traced input signature, "
                                f"this function has {len(self._traces)} (call it once first)")
         from . import compiled_artifact
-        (signature, trace), = self._traces.items()
+        ((signature, _), trace), = self._traces.items()
+        if trace.writes:
+            raise RuntimeError("tjit.compile: a function that updates parameters or optimizer state (a training "
+                               "step) cannot be saved yet; save the model's state_dict instead")
+        if trace.draws:
+            raise RuntimeError("tjit.compile: a function that draws random numbers cannot be saved yet")
         compiled_artifact.save(path, signature, trace)
 
 
@@ -80,12 +106,93 @@ def _describe(i: int, a):
                     "Python values (numbers, strings, None, tuples of them)")
 
 
-def _module_state(fn) -> list:
-    """A Module's parameters and buffers: bound on every call, not captured."""
-    from .nn import Module
-    if not isinstance(fn, Module):
-        return []
-    return [t for _, t in fn.named_parameters()] + [t for _, t in fn.named_buffers()]
+class _World:
+    """The Modules and Optimizers a function uses, and their state as slots: ("value", t)
+    for each parameter, buffer and optimizer state tensor, ("grad", p) for each tensor that
+    can have a gradient."""
+
+    def __init__(self, modules: list, optimizers: list):
+        self.modules, self.optimizers = modules, optimizers
+        values, grads = {}, {}
+        for m in modules:
+            for p in m.parameters():
+                values.setdefault(id(p), p)
+                if p.requires_grad:
+                    grads.setdefault(id(p), p)
+            for b in m.buffers():
+                values.setdefault(id(b), b)
+        for o in optimizers:
+            for group in o.param_groups:
+                for p in group["params"]:
+                    values.setdefault(id(p), p)
+                    grads.setdefault(id(p), p)
+            for st in o.state.values():
+                for v in st.values():
+                    if isinstance(v, Tensor):
+                        values.setdefault(id(v), v)
+        self.slots = [("value", t) for t in values.values()] + [("grad", p) for p in grads.values()]
+
+    @classmethod
+    def of(cls, fn, args) -> "_World":
+        from .nn import Module
+        from .optim import Optimizer
+        found: dict = {}
+
+        def visit(obj, depth: int) -> None:
+            if isinstance(obj, (Module, Optimizer)):
+                found.setdefault(id(obj), obj)
+            elif depth and isinstance(obj, (list, tuple)):
+                for o in obj:
+                    visit(o, depth - 1)
+            elif depth and isinstance(obj, dict):
+                for o in obj.values():
+                    visit(o, depth - 1)
+            elif depth and hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType, Tensor)) \
+                    and not callable(obj):
+                for o in vars(obj).values():
+                    visit(o, depth - 1)
+
+        for a in args:
+            visit(a, 1)
+        visit(fn, 0)
+        target = getattr(fn, "func", fn)  # functools.partial
+        visit(getattr(fn, "args", ()), 1)
+        owner = getattr(target, "__self__", None)
+        if owner is not None:
+            visit(owner, 1)
+            visit(vars(owner) if hasattr(owner, "__dict__") else (), 1)
+        target = getattr(target, "__func__", target)
+        code = getattr(target, "__code__", None)
+        if code is not None:
+            for cell in target.__closure__ or ():
+                try:
+                    visit(cell.cell_contents, 2)
+                except ValueError:  # an empty cell
+                    pass
+            names = target.__globals__
+            for name in code.co_names:
+                if name in names:
+                    visit(names[name], 2)
+        objs = list(found.values())
+        return cls([o for o in objs if isinstance(o, Module)], [o for o in objs if isinstance(o, Optimizer)])
+
+    def guard(self) -> tuple:
+        """What a trace depends on besides its inputs: slot shapes, which gradients exist,
+        hyper-parameters and train/eval modes."""
+        return (tuple((kind, t._node_.shape, t._node_.dtype) if kind == "value" else (kind, t._grad is None)
+                      for kind, t in self.slots),
+                tuple(sub.training for m in self.modules for sub in m.modules()),
+                tuple(_frozen(group) for o in self.optimizers for group in o.param_groups))
+
+
+def _frozen(v):
+    if isinstance(v, dict):
+        return tuple((k, _frozen(x)) for k, x in v.items() if k != "params")
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, Tensor):
+        return ("tensor", id(v))
+    return v
 
 
 class Loaded:
@@ -99,15 +206,19 @@ class Loaded:
         if got != self.signature:
             raise RuntimeError(f"tjit.load_compiled: this artifact was compiled for inputs {_shown(self.signature)}, "
                                f"got {_shown(got)}")
-        state = _module_state(self.module)
-        if len(state) != len(self.trace.state):
-            raise RuntimeError(f"tjit.load_compiled: the module has {len(state)} parameters and buffers, the "
-                               f"artifact was compiled with {len(self.trace.state)}")
-        return self.trace.run(args, state)
+        slots = _World([self.module] if self.module is not None else [], []).slots
+        if len(slots) != len(self.trace.state):
+            raise RuntimeError(f"tjit.load_compiled: the module has {len(slots)} parameters, buffers and "
+                               f"gradients, the artifact was compiled with {len(self.trace.state)}")
+        return self.trace.run(args, slots)
 
 
 def _shown(signature) -> str:
     return ", ".join(repr(e[2]) if e[0] == "static" else f"{e[1].name}{list(e[0])}" for e in signature)
+
+
+def _slot_tensor(kind: str, t: Tensor):
+    return t if kind == "value" else t._grad
 
 
 @dataclass
@@ -115,21 +226,44 @@ class _Trace:
     plan: object
     order: list         # the traced graph's nodes by position
     inputs: list        # per argument: its position in `order` (None if unused)
-    state: list         # per parameter/buffer: its position (None if unused)
+    state: list         # per slot: the position of its value on entry (None if unused or None)
     computed: list      # positions of the values the plan computes
     outputs: list       # positions of the results
     layout: object      # how the results nest in tuples/lists (_flatten)
+    writes: list = ()   # (slot index, position of its new value, or None for a gradient dropped)
+    draws: list = ()    # (generator, count, position or None) per random draw, in program order
 
-    def run(self, args, state) -> Tensor | tuple:
+    def run(self, args, slots) -> Tensor | tuple:
         order = list(self.order)
-        for pos, t in zip(self.inputs + self.state, list(args) + state):
+        for pos, t in zip(self.inputs, args):
             if pos is not None:
                 order[pos] = _realized(t)
+        for pos, (kind, t) in zip(self.state, slots):
+            if pos is not None:
+                order[pos] = _realized(_slot_tensor(kind, t))
         for i in self.computed:  # fresh nodes receive this call's values
             n = order[i]
             order[i] = Node(n.op, (), n.dtype, n.shape, n.arg)
+        for gen, count, pos in self.draws:  # new random numbers, drawn as the eager call would
+            key = RandKey(*gen.take(count))
+            if pos is not None:
+                n = order[pos]
+                order[pos] = Node(Op.RAND, (), n.dtype, n.shape, key)
         engine.run_plan(self.plan, order)
+        for i, pos in self.writes:
+            kind, t = slots[i]
+            value = None if pos is None else _leaf(order[pos])
+            if kind == "grad":
+                t._grad = None if value is None else Tensor._from_node(value)
+            else:
+                t._node = value
+                t._version += 1
+                t._write_back()
         return _unflatten([Tensor._from_node(order[i]) for i in self.outputs], self.layout)
+
+
+def _leaf(n: Node) -> Node:
+    return engine.buffer_node(n.buffer if n.buffer is not None else n.arg, n.dtype, n.shape)
 
 
 def _realized(t: Tensor) -> Node:
@@ -137,45 +271,145 @@ def _realized(t: Tensor) -> Node:
     return t._node
 
 
+def _placeholder_node(n: Node) -> Node:
+    """A leaf of its own on n's data: two tensors that are one node while tracing (an
+    argument passed twice, parameters initialised alike) stay two inputs of the plan."""
+    buf = n.buffer if n.buffer is not None else n.arg
+    return engine.buffer_node(Buffer(buf.numel, buf.array.dtype, buf.array), n.dtype, n.shape)
+
+
 def _placeholder(t):
-    """A leaf of its own on t's data (two arguments that are one tensor while tracing must
-    stay two inputs of the plan); plain values pass as they are."""
     if not isinstance(t, Tensor):
         return t
-    n = _realized(t)
-    buf = n.buffer if n.buffer is not None else n.arg
-    return Tensor._from_node(engine.buffer_node(Buffer(buf.numel, buf.array.dtype, buf.array), n.dtype, n.shape))
+    return Tensor._from_node(_placeholder_node(_realized(t)))
 
 
-def _trace(fn, args, state) -> _Trace:
-    leaves = [_placeholder(a) for a in args]
-    state_nodes = [_realized(t) for t in state]
+def _trace(fn, args, world: _World):
+    """Run `fn` once as one lazy graph on placeholder leaves, compile that graph, and run
+    it as a replay would.  Returns (the trace, or None when the call created state that a
+    replay could not -- an optimizer's first step --, the call's results)."""
     name = getattr(fn, "__name__", type(fn).__name__)
-    budget, engine.tracing = _prim.PENDING_DEPTH_BUDGET, name
+    leaves = [_placeholder(a) for a in args]
+    entry = [_Entry.enter(name, _slot_tensor(kind, t)) for kind, t in world.slots]
+    grads_on_entry = [t._grad for kind, t in world.slots if kind == "grad"]
+    budget, engine.tracing, engine.trace_log = _prim.PENDING_DEPTH_BUDGET, name, engine.TraceLog()
+    log = engine.trace_log
     _prim.PENDING_DEPTH_BUDGET = 1 << 30  # one graph: no intermediate realization
     try:
-        with no_grad():
+        with log.record():
             out = fn(*leaves)
+    except BaseException:
+        _restore(world, entry, grads_on_entry)
+        raise
     finally:
-        _prim.PENDING_DEPTH_BUDGET, engine.tracing = budget, None
-    outs, layout = _flatten(out, name)
-    targets = [o._node for o in outs]
-    key, order, local, empty = engine.structure(targets)
-    if empty:
-        raise RuntimeError(f"tjit.compile: {name} computes an empty tensor; run it eagerly")
-    if any(n.op is Op.RAND for n in order):
-        raise RuntimeError(f"tjit.compile: {name} draws random numbers; a replay would repeat them, "
-                           "so random ops are not compiled yet")
+        _prim.PENDING_DEPTH_BUDGET, engine.tracing, engine.trace_log = budget, None, None
+    try:
+        outs, layout = _flatten(out, name)
+        final = _World(world.modules, world.optimizers).slots
+        _check_writes(name, log, final, entry, leaves)
+        results = [o._node for o in outs]
+        if [(k, id(t)) for k, t in final] != [(k, id(t)) for k, t in world.slots]:
+            writes = None  # new state: computed once below, not replayable
+            targets = results + [v._node for v in (_slot_tensor(k, t) for k, t in final) if v is not None]
+        else:
+            writes = []  # (slot index, its new node, or None for a gradient dropped)
+            for i, ((kind, t), e) in enumerate(zip(final, entry)):
+                now = _slot_tensor(kind, t)
+                if now is None:
+                    if e.tensor is not None:
+                        writes.append((i, None))
+                elif now is not e.tensor or now._node is not e.placeholder:
+                    writes.append((i, now._node))
+            targets = results + [n for _, n in writes if n is not None]
+        key, order, local, empty = engine.structure(targets)
+        if empty:
+            raise RuntimeError(f"tjit.compile: {name} computes an empty tensor; run it eagerly")
+    except BaseException:
+        _restore(world, entry, grads_on_entry)
+        raise
+    if writes is None:
+        return None, _run_once(targets, outs, layout, final, entry)
     pending = [t for t in dict.fromkeys(targets) if not t.realized]
     plan = engine.plan_for(key, pending, order, local)
-    inputs = [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves]
-    bound = [local.get(id(n)) for n in state_nodes]
-    kept = list(order)
-    for pos in inputs + bound:  # every call binds its own: keep no buffer of the first call's
+    trace = _Trace(plan, list(order), [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves],
+                   [None if e.tensor is None else local.get(id(e.placeholder)) for e in entry],
+                   [i for i, n in enumerate(order) if not n.realized], [local[id(n)] for n in results],
+                   layout, [(i, None if n is None else local[id(n)]) for i, n in writes],
+                   [(gen, n.numel, local.get(id(n))) for gen, n in log.draws])
+    for pos in trace.inputs + trace.state:  # every call binds its own: keep no buffer of this one's
         if pos is not None:
-            kept[pos] = None
-    return _Trace(plan, kept, inputs, bound,
-                  [i for i, n in enumerate(order) if not n.realized], [local[id(n)] for n in targets], layout)
+            trace.order[pos] = None
+    _restore(world, entry, grads_on_entry)
+    for gen, n in reversed(log.draws):  # the replay below draws these numbers again
+        gen.rewind((n.arg.seed, n.arg.offset))
+    return trace, trace.run(args, world.slots)
+
+
+@dataclass
+class _Entry:
+    """A slot's tensor on entry to a trace: its value and version, and the placeholder leaf
+    it reads as while traced."""
+    tensor: Tensor | None
+    node: Node | None = None
+    version: int = 0
+    placeholder: Node | None = None
+
+    @classmethod
+    def enter(cls, name: str, v: Tensor | None) -> "_Entry":
+        if v is None:
+            return cls(None)
+        if v._base is not None:
+            raise RuntimeError(f"tjit.compile: {name} uses a parameter or state tensor that is a view of another; "
+                               "run it eagerly")
+        n = _realized(v)
+        e = cls(v, n, v._version, _placeholder_node(n))
+        v._node = e.placeholder
+        return e
+
+
+def _restore(world: _World, entry: list, grads_on_entry: list) -> None:
+    """Undo a trace's effects on the slots (the replay that follows redoes them)."""
+    for e in entry:
+        if e.tensor is not None:
+            e.tensor._node, e.tensor._version = e.node, e.version
+    grads = iter(grads_on_entry)
+    for kind, t in world.slots:
+        if kind == "grad":
+            t._grad = next(grads)
+
+
+def _check_writes(name: str, log, final: list, entry: list, leaves: list) -> None:
+    """A replay updates slots only: an in-place write into any other tensor that existed
+    before the call (a global counter, an argument) would silently not happen again."""
+    slot_ids = {id(t) for kind, t in final if kind == "value"} | {id(e.tensor) for e in entry}
+    for t, before in log.writes.values():
+        if id(t) not in slot_ids and id(t) not in log.born:
+            t._node = before
+            raise RuntimeError(f"tjit.compile: {name} writes in place into a tensor that is not a parameter, buffer, "
+                               "gradient or optimizer state of the modules and optimizers it uses (found in its "
+                               "arguments, closure and the globals it names); a replay would not write it. Return "
+                               "the new value instead")
+    for a in leaves:
+        if isinstance(a, Tensor) and a._grad is not None:
+            raise RuntimeError(f"tjit.compile: {name} computes gradients of its arguments; a replay would not "
+                               "store them. Compute them with tjit.autograd.grad and return them")
+
+
+def _run_once(targets: list, outs: list, layout, final: list, entry: list):
+    """A call that created optimizer state: its traced graph computed as it is (the
+    placeholders share the slots' memory), each slot left holding a plain leaf."""
+    engine.realize(targets)
+    unchanged = {id(e.placeholder): e.node for e in entry if e.tensor is not None}
+    for kind, t in final:
+        v = _slot_tensor(kind, t)
+        if v is None:
+            continue
+        if id(v._node) in unchanged:
+            v._node = unchanged[id(v._node)]
+        elif v._node.op is not Op.BUFFER:
+            v._node = _leaf(v._node)
+            v._write_back()
+    return _unflatten([Tensor._from_node(o._node) for o in outs], layout)
 
 
 def _flatten(out, name: str):

@@ -6,6 +6,7 @@ cache; a hit reuses the compiled plan and skips scheduling and compiling entirel
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import sys
@@ -164,6 +165,45 @@ def _rand_node_id(order, key: RandKey) -> int:
 
 # set by tjit.compile while it traces a function: reading a value then is an error
 tracing: str | None = None
+
+
+class TraceLog:
+    """What a traced function did besides computing its results: tensors it wrote in place
+    (each with its value before the first write), tensors it created (ids; those may be
+    written freely) and its random draws (a replay draws again, in the same order).  `record()` counts creations while the trace runs."""
+
+    def __init__(self):
+        self.writes: dict = {}
+        self.born: set = set()
+        self.draws: list = []  # (generator, RAND node) per random draw, in program order
+
+    def wrote(self, t) -> None:
+        if id(t) not in self.writes:
+            self.writes[id(t)] = (t, t._node_)
+
+    @contextlib.contextmanager
+    def record(self):
+        from . import _prim
+        from ._tensor import Tensor
+        born, plain, own = self.born, _prim._new_tensor, Tensor.__dict__["_from_node"]
+
+        def new(cls):
+            t = plain(cls)
+            born.add(id(t))
+            return t
+
+        def new_from_node(cls, n):
+            t = own.__func__(cls, n)
+            born.add(id(t))
+            return t
+        _prim._new_tensor, Tensor._from_node = new, classmethod(new_from_node)
+        try:
+            yield self
+        finally:
+            _prim._new_tensor, Tensor._from_node = plain, own
+
+
+trace_log: TraceLog | None = None
 
 
 def realize(targets: list) -> None:

@@ -46,6 +46,10 @@ class Generator:
         self._offset += n
         return key
 
+    def rewind(self, key: tuple) -> None:
+        """Back to where the draw that returned `key` started (a traced call draws again)."""
+        self._seed, self._offset = key
+
     def get_state(self):
         from .ops.creation import tensor
         return tensor([self._seed, self._offset], dtype=dt.int64)

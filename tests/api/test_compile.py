@@ -70,13 +70,22 @@ def test_what_cannot_be_compiled_is_refused():
     x = f32(3)
     with pytest.raises(RuntimeError, match="reads a tensor's value"):
         tjit.compile(lambda t: t * t.sum().item())(x)
-    with pytest.raises(RuntimeError, match="random"):
-        tjit.compile(lambda t: t + tjit.rand(3))(x)
     with pytest.raises(TypeError, match="must return tensors"):
         tjit.compile(lambda t: 3)(x)
     with pytest.raises(TypeError, match="take tensors and plain Python values"):
         tjit.compile(lambda t, k: t * k)(x, [2])
     assert float(x.sum()) == float(x.sum())  # tracing state was restored: values are readable
+
+
+def test_random_ops_draw_afresh_on_every_call():
+    """A replay draws from the generator as the eager function would: same seed, same values."""
+    noisy = tjit.compile(lambda t: tjit.nn.functional.dropout(t, 0.5) + tjit.rand(3))
+    x = tjit.ones(3)
+    tjit.manual_seed(5)
+    got = [noisy(x).tolist() for _ in range(4)]
+    tjit.manual_seed(5)
+    ref = [(tjit.nn.functional.dropout(x, 0.5) + tjit.rand(3)).tolist() for _ in range(4)]
+    assert got == ref and got[2] != got[3]
 
 
 def test_saved_artifact_replays_in_a_fresh_process(tmp_path):
@@ -130,3 +139,105 @@ def test_plain_values_are_traced_as_constants(tmp_path):
     g(tjit.ones(6), (2, 3))
     g.save(tmp_path / "g.tjit")
     assert tuple(tjit.load_compiled(tmp_path / "g.tjit")(tjit.ones(6), (2, 3)).shape) == (2, 3)
+
+
+def _mlp(seed=0):
+    tjit.manual_seed(seed)
+    return tjit.nn.Sequential(tjit.nn.Linear(12, 16), tjit.nn.BatchNorm1d(16), tjit.nn.ReLU(), tjit.nn.Linear(16, 3))
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: tjit.optim.Adam(ps, 1e-2, weight_decay=0.1, amsgrad=True),
+    lambda ps: tjit.optim.AdamW(ps, 1e-2),
+    lambda ps: tjit.optim.SGD(ps, 0.1, momentum=0.9, nesterov=True),
+    lambda ps: tjit.optim.RMSprop(ps, 1e-2, centered=True),
+    lambda ps: tjit.optim.Adamax(ps, 1e-2),
+], ids=["adam", "adamw", "sgd", "rmsprop", "adamax"])
+def test_training_step_matches_the_eager_step(make_opt):
+    """Forward, backward and optimizer update in one replayed plan: parameters, BatchNorm
+    statistics, gradients and optimizer state end as the eager steps leave them."""
+    eager_m, m = _mlp(), _mlp()
+    eager_opt, opt = make_opt(eager_m.parameters()), make_opt(m.parameters())
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = tjit.nn.functional.cross_entropy(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    cstep = tjit.compile(step)
+    for i in range(5):
+        x, y = f32(8, 12), tjit.from_numpy(RNG.integers(0, 3, 8))
+        eager_opt.zero_grad()
+        ref = tjit.nn.functional.cross_entropy(eager_m(x), y)
+        ref.backward()
+        eager_opt.step()
+        before = stats.snapshot().get("schedules", 0)
+        loss = cstep(x, y)
+        if i >= 2:  # the first call creates optimizer state, the second traces: then replays
+            assert stats.snapshot().get("schedules", 0) == before and len(cstep._traces) == 1
+        assert loss.grad_fn is None and abs(float(loss) - float(ref)) < 1e-5
+    for (name, a), b in zip(eager_m.state_dict().items(), m.state_dict().values()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+    for a, b in zip(eager_m.parameters(), m.parameters()):
+        np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-5, atol=1e-6)
+    for sa, sb in zip(eager_opt.state_dict()["state"].values(), opt.state_dict()["state"].values()):
+        for k in sa:
+            np.testing.assert_allclose(sb[k].numpy(), sa[k].numpy(), rtol=1e-5, atol=1e-7, err_msg=k)
+
+
+def test_training_step_follows_learning_rate_and_mode_changes():
+    m = tjit.nn.Linear(4, 2)
+    opt = tjit.optim.SGD(m.parameters(), 0.5)
+    sched = tjit.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+
+    @tjit.compile
+    def step(x):
+        loss = m(x).square().sum()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        return loss
+
+    x = f32(3, 4)
+    for lr in (0.5, 0.25, 0.125):
+        w, b = m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy()
+        gw = 2 * (x.numpy() @ w.T + b).T @ x.numpy()
+        step(x)
+        np.testing.assert_allclose(m.weight.detach().numpy(), w - lr * gw, rtol=1e-4, atol=1e-5)
+        assert m.weight.grad is None  # zero_grad inside the step dropped the gradients
+        sched.step()
+    assert len(step._traces) == 3  # one trace per learning rate, kernels from the cache
+
+
+def test_training_step_refuses_what_a_replay_would_lose(tmp_path):
+    m = tjit.nn.Linear(4, 2)
+    opt = tjit.optim.SGD(m.parameters(), 0.1)
+    counter = tjit.zeros(())
+
+    def counting(x):
+        counter.add_(1)
+        return m(x).sum()
+
+    with pytest.raises(RuntimeError, match="writes in place into a tensor that is not a parameter"):
+        tjit.compile(counting)(f32(2, 4))
+
+    def input_grads(x):
+        x.requires_grad_(True)
+        m(x).sum().backward()
+        return x
+
+    with pytest.raises(RuntimeError, match="gradients of its arguments"):
+        tjit.compile(input_grads)(f32(2, 4))
+
+    def step(x):
+        m(x).sum().backward()
+        opt.step()
+        return m.weight
+
+    cstep = tjit.compile(step)
+    cstep(f32(2, 4))
+    with pytest.raises(RuntimeError, match="training step"):
+        cstep.save(tmp_path / "step.tjit")
+    assert float(counter) == 0.0 and m.weight.grad is not None

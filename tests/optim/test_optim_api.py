@@ -197,12 +197,12 @@ def test_one_kernel_per_parameter(name, kwargs, kernels, monkeypatch):
         set_grads(jp)
         opt.step()
     counted = []
-    real = optimizer_module.realize
+    real = optimizer_module.settle
 
     def counting(*tensors):
         counted.append(len(tjit.debug.schedule(*tensors).kernels))
         real(*tensors)
-    monkeypatch.setattr(optimizer_module, "realize", counting)
+    monkeypatch.setattr(optimizer_module, "settle", counting)
     set_grads(jp)
     opt.step()
     assert counted[-1] == kernels

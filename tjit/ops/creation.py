@@ -375,6 +375,8 @@ def _uniform01(shape, dtype: dt.DType, generator=None) -> Tensor:
     seed, offset = gen.take(n)
     rd = dt.float64 if dtype is dt.float64 else dt.float32
     u = Tensor._from_node(node(Op.RAND, (), rd, tuple(shape), RandKey(seed, offset)))
+    if engine.trace_log is not None:
+        engine.trace_log.draws.append((gen, u._node))
     digits = _HALF_DIGITS.get(dtype.name)
     if digits is None:
         return u

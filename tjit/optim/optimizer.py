@@ -21,7 +21,8 @@ from itertools import chain
 from tjit.ir import dtype as dt
 
 from .._tensor import Tensor
-from ..api import realize
+from .. import engine
+from ..api import settle
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn._grad import zero_grads
 from ..nn._hooks import RemovableHandle
@@ -260,10 +261,10 @@ class Optimizer:
             self._scalars, self._writes = {}, []
             work = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
             fresh = [self._init_state(p, group) for p, group in work if not self.state.get(p)]
-            realize(*chain.from_iterable(fresh))
+            settle(*chain.from_iterable(fresh))
             # the backward pass first: an update graph built on a pending backward graph would
             # hit the pending-node budget at places that differ from step to step
-            realize(*(p.grad for p, _ in work))
+            settle(*(p.grad for p, _ in work))
             for p, group in work:
                 grad = -p.grad if group.get("maximize", False) else p.grad
                 self._update(p, grad, group)
@@ -289,7 +290,7 @@ class Optimizer:
         after realizing matters: a tensor shared with numpy (`.numpy()`) is written back into
         that memory at once, and graphs still pending would read the overwritten values."""
         writes, self._writes, self._scalars = self._writes, None, None
-        realize(*(value for _, value in writes))
+        settle(*(value for _, value in writes))
         for target, value in writes:
             if target is not value:
                 target.copy_(value)
@@ -299,6 +300,8 @@ class Optimizer:
         into the code, so changing it between steps compiles nothing new.  Within a step the
         parameters share one tensor per (role, value, dtype); keying by role keeps that
         sharing (part of the graph's structure) from depending on coincidences of values."""
+        if isinstance(value, Tensor) and engine.tracing is not None:
+            return value.to(dtype)  # computed from a traced step count (see _count_step)
         value = float(_to_scalar(value))
         key = (role, value, dtype)
         cache = self._scalars
@@ -310,9 +313,14 @@ class Optimizer:
         """`s(role, value)`: `_scalar` in `p`'s dtype."""
         return functools.partial(self._scalar, dtype=p.dtype)
 
-    def _count_step(self, state: dict) -> float:
+    def _count_step(self, state: dict) -> float | Tensor:
         """state['step'] += 1 (a 0-d float32 tensor, as torch keeps it); returns the new count.
-        Each parameter's step keeps storage of its own (see `fresh_full`)."""
+        Each parameter's step keeps storage of its own (see `fresh_full`).  While `tjit.compile`
+        traces a training step the count stays a tensor (float64, for the bias corrections that
+        torch computes in double): a replayed step must not bake in the count it was traced with."""
+        if engine.tracing is not None:
+            state["step"].copy_(state["step"] + 1)
+            return state["step"].double()
         step = state["step"].item() + 1
         state["step"].copy_(scalar_state(step))
         return step

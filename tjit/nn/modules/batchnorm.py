@@ -1,7 +1,7 @@
 """BatchNorm1d/2d/3d and the shared _NormBase (also used by InstanceNorm)."""
 from __future__ import annotations
 
-from ... import api
+from ... import api, engine
 from ...ir import dtype as dt
 from ...ops.creation import empty, ones, tensor, zeros
 from .. import functional as F, init
@@ -74,8 +74,14 @@ class _NormBase(Module):
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
-    def _count_batch(self) -> int:
-        """num_batches_tracked += 1, kept on the host (it is a counter, not a kernel)."""
+    def _count_batch(self) -> int | None:
+        """num_batches_tracked += 1, kept on the host (it is a counter, not a kernel).  A step
+        traced by tjit.compile counts in its graph instead, and the count itself (None) is not
+        available to it: only momentum=None needs it."""
+        if engine.tracing is not None and self.momentum is not None:
+            with no_grad():
+                self.num_batches_tracked.copy_(self.num_batches_tracked + 1)
+            return None
         count = int(self.num_batches_tracked.item()) + 1
         with no_grad():
             self.num_batches_tracked.copy_(tensor(count, dtype=dt.int64))
@@ -87,7 +93,7 @@ class _NormBase(Module):
         batch alive (the batch it depends on has normally been computed by then)."""
         pending = [t for t in (self.running_mean, self.running_var) if t is not None and not t._node.realized]
         if pending:
-            api.realize(*pending)
+            api.settle(*pending)
 
 
 class _BatchNorm(_NormBase):
