@@ -104,7 +104,7 @@ def schedule(targets: list) -> Schedule:
         items = _lower_all(order, cuts)
         shared = _shared_work(items, cuts)
         if not shared:
-            return Schedule(_merge_elementwise(items, cuts), targets)
+            return Schedule(_merge_elementwise(_hoist_scalars(items), cuts), targets)
         for n, reason in shared:
             cuts[id(n)] = reason
 
@@ -240,6 +240,23 @@ def _cost(n, cuts, memo) -> int:
                 break
     memo[id(n)] = min(c, RECOMPUTE_LIMIT + 1)
     return memo[id(n)]
+
+
+def _hoist_scalars(items: list) -> list:
+    """Scalar kernels (a step count, a bias correction) move up to just after their inputs
+    are made: wide kernels that read them can then merge with kernels placed before them."""
+    out = []
+    for it in items:
+        if it.kind == "kernel" and it.output.numel == 1 and it.piece is None and not it.copy_base:
+            reads = {id(a) for a in it.inputs if isinstance(a, Node)}
+            at = 0
+            for i, o in enumerate(out):
+                if id(o.output) in reads or any(id(m) in reads for m in o.more_outputs):
+                    at = i + 1
+            out.insert(at, it)
+        else:
+            out.append(it)
+    return out
 
 
 def _merge_elementwise(items: list, cuts: dict) -> list:

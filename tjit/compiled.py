@@ -227,7 +227,7 @@ class _Trace:
     order: list         # the traced graph's nodes by position
     inputs: list        # per argument: its position in `order` (None if unused)
     state: list         # per slot: the position of its value on entry (None if unused or None)
-    computed: list      # positions of the values the plan computes
+    computed: list      # positions of the values the plan writes
     outputs: list       # positions of the results
     layout: object      # how the results nest in tuples/lists (_flatten)
     writes: list = ()   # (slot index, position of its new value, or None for a gradient dropped)
@@ -333,7 +333,7 @@ def _trace(fn, args, world: _World):
     plan = engine.plan_for(key, pending, order, local)
     trace = _Trace(plan, list(order), [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves],
                    [None if e.tensor is None else local.get(id(e.placeholder)) for e in entry],
-                   [i for i, n in enumerate(order) if not n.realized], [local[id(n)] for n in results],
+                   plan.written(), [local[id(n)] for n in results],
                    layout, [(i, None if n is None else local[id(n)]) for i, n in writes],
                    [(gen, n.numel, local.get(id(n))) for gen, n in log.draws])
     for pos in trace.inputs + trace.state:  # every call binds its own: keep no buffer of this one's

@@ -96,8 +96,7 @@ def load(path, module=None) -> Loaded:
     plan = engine._Plan.from_json(json.dumps(plan_json))
     if plan is None:
         raise RuntimeError(f"tjit.load_compiled: the object code in {path} could not be loaded")
-    computed = [i for i, e in enumerate(manifest["nodes"]) if e[0] == "computed"]
-    trace = _Trace(plan, order, manifest["inputs"], manifest["state"], computed, manifest["outputs"],
+    trace = _Trace(plan, order, manifest["inputs"], manifest["state"], plan.written(), manifest["outputs"],
                    _layout_from_json(manifest["layout"]))
     signature = tuple(_static(e) if e[0] == "static" else (tuple(e[0]), getattr(dt, e[1]) if e[1] != "bool" else dt.bool_)
                       for e in manifest["signature"])

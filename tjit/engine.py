@@ -53,6 +53,10 @@ class _Plan:
         self.fns = {st.symbol: self.library.functions[st.symbol] for st in self.steps if st.kind == "kernel"}
         return self
 
+    def written(self) -> list:
+        """Positions of the nodes the plan computes (kernel and library outputs)."""
+        return sorted({p for st in self.steps for p in [st.out] + (st.more or [])})
+
     def to_json(self) -> str:
         return json.dumps({"steps": [asdict(st) for st in self.steps],
                            "object": self.library.key if self.library else None})
@@ -66,7 +70,7 @@ class _Plan:
             library = cpu.load_library(d["object"], [st.symbol for st in steps if st.kind == "kernel"])
             if library is None:
                 return None
-        return _Plan(steps, library).bind().bind()
+        return _Plan(steps, library).bind()
 
 
 _plans: dict = {}
@@ -125,7 +129,7 @@ def _compile(targets, order, local) -> _Plan:
             symbol = compiled[key] = f"k{i}_{k.name}"[:200]
             kernels.append(k)
             symbols.append(symbol)
-        work = sum(a.numel for a in k.args) + sum(_reduce_size(r) for r in k.reduces) * max(extent, 1)
+        work = _work(k, extent)
         layout = "".join("o" if a.kind in ("out", "inout") else "i" for a in k.args)
         offsets = [m * np.dtype(a.dtype.storage).itemsize for m, a in zip(moved, k.args)]
         steps.append(_Step("kernel", out, refs, symbol, extent=extent, work=work,
@@ -147,6 +151,17 @@ def _compile(targets, order, local) -> _Plan:
 def _kernel_key(k) -> tuple:
     """Everything code generation reads from a kernel, without its name."""
     return (str(replace(k, name="")), tuple(a.numel for a in k.args), tuple(r.matmul_axes for r in k.reduces))
+
+
+def _work(k, extent: int) -> int:
+    """Elements a kernel touches: each argument counts at most once per iteration (a time
+    step reading its slice of a sequence-long buffer touches the slice, not the buffer)."""
+    iters = 1
+    for v in list(k.outer) + list(k.inner):
+        iters *= v.hi + 1
+    reduced = sum(_reduce_size(r) for r in k.reduces)
+    span = iters * max(reduced, 1)
+    return sum(min(a.numel, span) for a in k.args) + reduced * max(extent, 1)
 
 
 def _reduce_size(r) -> int:
