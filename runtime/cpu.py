@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pickle
 import threading
+import warnings
 
 import llvmlite.binding as llvm
 
@@ -88,16 +90,19 @@ def optimized_ir(ir_text: str) -> str:
 
 
 class Library:
-    """A loaded object file and the kernels it exports."""
+    """Loaded object files (one per module of a schedule) and the kernels they export."""
 
-    def __init__(self, obj: bytes, symbols: list):
+    def __init__(self, objs: list, symbols: list):
         _init()
-        self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _target_machine())
-        self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-        self._engine.finalize_object()
+        self._engines = []
+        for obj in objs:  # an engine per object: MCJIT links several objects in one engine wrongly
+            engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _target_machine())
+            engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+            engine.finalize_object()
+            self._engines.append(engine)
         self.functions = {}
         for s in symbols:
-            addr = self._engine.get_function_address(s)
+            addr = next((a for a in (e.get_function_address(s) for e in self._engines) if a), 0)
             if not addr:
                 raise RuntimeError(f"compiled object lacks kernel {s}")
             self.functions[s] = KERNEL_TYPE(addr)
@@ -109,28 +114,85 @@ def target_key(*parts) -> str:
     return cache.key(*parts, t["triple"], t["cpu"], t["features"], t["llvm"], f"O{SPEED_LEVEL}")
 
 
-def compile_library(ir_text: str, symbols: list) -> Library:
-    """Object code for `ir_text`, from the disk cache when an identical module for the same
-    target was compiled before.  `Library.key` names the cached object."""
-    k = target_key(ir_text)
-    obj = cache.get(k)
-    if obj is None:
-        mod, tm = optimize(ir_text)
-        obj = tm.emit_object(mod)
-        cache.put(k, obj)
+def compile_library(ir_texts: list, symbols: list) -> Library:
+    """Object code for each module in `ir_texts`, from the disk cache when an identical
+    module for the same target was compiled before; modules missing from it compile in
+    parallel (`compile_jobs`).  `Library.keys` name the cached objects."""
+    keys = [target_key(t) for t in ir_texts]
+    objs = [cache.get(k) for k in keys]
+    missing = [i for i, o in enumerate(objs) if o is None]
+    for i, obj in zip(missing, _compile_objects([ir_texts[i] for i in missing])):
+        cache.put(keys[i], obj)
+        objs[i] = obj
         stats.count("llvm_compiles")
-    else:
+    for _ in range(len(keys) - len(missing)):
         stats.count("disk_cache_hits")
-    lib = Library(obj, symbols)
-    lib.key = k
+    lib = Library(objs, symbols)
+    lib.keys = keys
     return lib
 
 
-def load_library(key: str, symbols: list) -> Library | None:
-    """A previously compiled object by its key (None if absent or corrupt)."""
-    obj = cache.get(key)
-    if obj is None:
+def load_library(keys: list, symbols: list) -> Library | None:
+    """Previously compiled objects by their keys (None if one is absent or corrupt)."""
+    objs = [cache.get(k) for k in keys]
+    if any(o is None for o in objs):
         return None
-    lib = Library(obj, symbols)
-    lib.key = key
+    lib = Library(objs, symbols)
+    lib.keys = keys
     return lib
+
+
+def compile_jobs() -> int:
+    """Processes LLVM may use at once (TJIT_COMPILE_JOBS; default: the usable CPUs, at most 4).
+    llvmlite holds one process-wide lock around every call, so threads cannot compile in
+    parallel: extra modules compile in forked children."""
+    env = os.environ.get("TJIT_COMPILE_JOBS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(len(os.sched_getaffinity(0)), 4)) if hasattr(os, "sched_getaffinity") else 1
+
+
+def _emit_object(ir_text: str) -> bytes:
+    mod, tm = optimize(ir_text)
+    return tm.emit_object(mod)
+
+
+def _compile_objects(texts: list) -> list:
+    """Each module's object code: this process compiles every `jobs`-th module, and a forked
+    child each other share, sending its objects back through a pipe.  A child that fails
+    leaves its modules to this process."""
+    jobs = min(compile_jobs(), len(texts))
+    if jobs < 2 or not hasattr(os, "fork"):
+        return [_emit_object(t) for t in texts]
+    children = []
+    for j in range(1, jobs):
+        r, w = os.pipe()
+        with warnings.catch_warnings():  # 3.12 warns about forking a threaded process: the child only compiles
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            status = 1
+            try:
+                os.close(r)
+                data = pickle.dumps([_emit_object(t) for t in texts[j::jobs]])
+                with os.fdopen(w, "wb") as f:
+                    f.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(w)
+        children.append((j, pid, r))
+    out: list = [None] * len(texts)
+    try:
+        out[0::jobs] = [_emit_object(t) for t in texts[0::jobs]]
+    finally:
+        for j, pid, r in children:
+            with os.fdopen(r, "rb") as f:
+                data = f.read()
+            _, status = os.waitpid(pid, 0)
+            if status == 0 and data:
+                out[j::jobs] = pickle.loads(data)
+    for i, obj in enumerate(out):
+        if obj is None:
+            out[i] = _emit_object(texts[i])
+    return out

@@ -2,7 +2,7 @@
 
 One zip file: `manifest.json` (the plan's steps, the node order as data: which positions
 are inputs, Module state, constants or computed values, with their dtypes and shapes; the
-result layout; the CPU target and the compiler fingerprint), `object.o` (the plan's kernels)
+result layout; the CPU target and the compiler fingerprint), `objects/<i>.o` (the plan's kernels)
 and `constants/<position>.npy` (tensors the function captured).  Loading writes the object
 into the compile cache, rebuilds the node order and replays: no tracing, no scheduling, no
 LLVM.  An artifact compiled for another CPU or by another compiler version is refused.
@@ -24,7 +24,7 @@ from tjit.runtime.buffer import Buffer
 from . import engine
 from .compiled import Loaded, _Trace
 
-FORMAT = 1
+FORMAT = 2
 
 
 def save(path, signature, trace: _Trace) -> None:
@@ -54,8 +54,8 @@ def save(path, signature, trace: _Trace) -> None:
                 "signature": [list(e) if e[0] == "static" else [list(e[0]), e[1].name] for e in signature]}
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("manifest.json", json.dumps(manifest))
-        if plan.library is not None:
-            z.writestr("object.o", cache.get(plan.library.key))
+        for i, key in enumerate(plan.library.keys if plan.library is not None else []):
+            z.writestr(f"objects/{i}.o", cache.get(key))
         for pos, arr in constants.items():
             out = io.BytesIO()
             np.save(out, np.ascontiguousarray(arr))
@@ -76,8 +76,8 @@ def load(path, module=None) -> Loaded:
             raise RuntimeError(f"tjit.load_compiled: {path} was compiled by another version of tjit's compiler; "
                                "compile it again")
         plan_json = manifest["plan"]
-        if plan_json["object"]:
-            cache.put(plan_json["object"], z.read("object.o"))
+        for i, key in enumerate(plan_json["objects"]):
+            cache.put(key, z.read(f"objects/{i}.o"))
         order = []
         for pos, entry in enumerate(manifest["nodes"]):
             kind = entry[0]

@@ -59,15 +59,15 @@ class _Plan:
 
     def to_json(self) -> str:
         return json.dumps({"steps": [asdict(st) for st in self.steps],
-                           "object": self.library.key if self.library else None})
+                           "objects": self.library.keys if self.library else []})
 
     @staticmethod
     def from_json(text: str) -> "_Plan | None":
         d = json.loads(text)
         steps = [_Step(**{**st, "refs": [tuple(r) for r in st["refs"]]}) for st in d["steps"]]
         library = None
-        if d["object"]:
-            library = cpu.load_library(d["object"], [st.symbol for st in steps if st.kind == "kernel"])
+        if d["objects"]:
+            library = cpu.load_library(d["objects"], [st.symbol for st in steps if st.kind == "kernel"])
             if library is None:
                 return None
         return _Plan(steps, library).bind()
@@ -137,15 +137,38 @@ def _compile(targets, order, local) -> _Plan:
                            layout=layout, offsets=offsets if any(offsets) else None))
     library = None
     if kernels:
-        ir_text = str(emit_module(kernels, symbols, workers=threads.get_num_threads()))
-        dump.stage("llvm", lambda: ir_text)
-        dump.stage("asm", lambda: cpu.assembly(ir_text))
-        library = cpu.compile_library(ir_text, symbols)
+        texts = []
+        for group in _module_groups(kernels, cpu.compile_jobs()):
+            text = str(emit_module([kernels[i] for i in group], [symbols[i] for i in group],
+                                   workers=threads.get_num_threads()))
+            dump.stage("llvm", lambda text=text: text)
+            dump.stage("asm", lambda text=text: cpu.assembly(text))
+            texts.append(text)
+        library = cpu.compile_library(texts, symbols)
     if dump.enabled("triton"):
         from tjit.codegen.triton import emit as triton_emit
         for k in kernels:
             dump.stage("triton", lambda k=k: triton_emit.kernel_source(k))
     return _Plan(steps, library).bind()
+
+
+# LLVM time per kernel, roughly: a GEMM (packing, micro-kernel, epilogue) costs ~8 others
+_GEMM_WEIGHT = 8
+_SPLIT_WEIGHT = 16  # a schedule compiled as several modules in parallel needs at least this
+
+
+def _module_groups(kernels: list, jobs: int) -> list:
+    """Kernel indices per LLVM module: one module, or for a schedule heavy enough to pay for
+    forked compiler processes, `jobs` modules balanced by estimated compile time."""
+    weights = [_GEMM_WEIGHT if k.kind == "contract" else 1 for k in kernels]
+    if jobs < 2 or len(kernels) < 2 or sum(weights) < _SPLIT_WEIGHT:
+        return [list(range(len(kernels)))]
+    groups, loads = [[] for _ in range(jobs)], [0] * jobs
+    for i in sorted(range(len(kernels)), key=lambda i: -weights[i]):
+        g = loads.index(min(loads))
+        groups[g].append(i)
+        loads[g] += weights[i]
+    return [sorted(g) for g in groups if g]
 
 
 def _kernel_key(k) -> tuple:

@@ -27,13 +27,13 @@ def run(lib):
 def test_cache_roundtrip_and_corruption(tmp_path, monkeypatch):
     monkeypatch.setenv("TJIT_CACHE_DIR", str(tmp_path))
     stats.reset()
-    assert run(cpu.compile_library(IR, ["k"])) == 4.0
+    assert run(cpu.compile_library([IR], ["k"])) == 4.0
     assert stats.counters["llvm_compiles"] == 1
-    assert run(cpu.compile_library(IR, ["k"])) == 4.0
+    assert run(cpu.compile_library([IR], ["k"])) == 4.0
     assert stats.counters["disk_cache_hits"] == 1
     (entry,) = [p for p in tmp_path.iterdir() if p.suffix == ".bin"]
     entry.write_bytes(entry.read_bytes()[:-7] + b"garbage")
-    assert run(cpu.compile_library(IR, ["k"])) == 4.0  # recompiled, not trusted
+    assert run(cpu.compile_library([IR], ["k"])) == 4.0  # recompiled, not trusted
     assert stats.counters["llvm_compiles"] == 2
 
 
