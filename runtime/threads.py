@@ -1,10 +1,12 @@
-"""A thread pool that runs one kernel over disjoint ranges of its parallel loop.
+"""Run one kernel over disjoint ranges of its parallel loop on several threads.
 
-Compiled kernels are called through ctypes, which releases the GIL, so Python threads run
-them truly in parallel.  Each worker is handed its range through a pair of locks (a
-concurrent.futures round trip costs half as much again); waking a thread still costs tens
-of microseconds, so only kernels with enough work are split (`should_split`) and small ones
-run on the calling thread.
+The launcher is native where libgomp exists (runtime/openmp.py: its threads spin between
+kernels, so a split costs a few microseconds).  Otherwise, and in forked children, it is a
+pool of Python threads: compiled kernels are called through ctypes, which releases the GIL,
+so they run truly in parallel, each worker handed its range through a pair of locks (a
+concurrent.futures round trip costs half as much again).  Waking a thread costs tens of
+microseconds there, so either way only kernels with enough work are split (`should_split`)
+and small ones run on the calling thread.
 """
 from __future__ import annotations
 
@@ -73,11 +75,27 @@ _workers: list = []
 _busy = threading.Lock()
 
 
+_UNSET = object()
+_native = _UNSET  # the OpenMP launcher, None where unavailable, built on first use
+
+
+def _native_launcher():
+    global _native
+    if _native is _UNSET:
+        _native = None
+        if os.environ.get("TJIT_OPENMP", "1") != "0":
+            from . import openmp
+            _native = openmp.launcher()
+    return _native
+
+
 def _forget_workers() -> None:
-    """A forked child has none of the parent's threads."""
-    global _busy
+    """A forked child has none of the parent's threads, and libgomp cannot start a team
+    again there: it uses the Python pool."""
+    global _busy, _native
     _workers.clear()
     _busy = threading.Lock()
+    _native = None
 
 
 os.register_at_fork(after_in_child=_forget_workers)
@@ -94,6 +112,13 @@ def run(fn, args, extent: int, work: int) -> None:
         return
     if not _busy.acquire(blocking=False):
         fn(args, 0, extent)
+        return
+    native = _native_launcher()
+    if native is not None:
+        try:
+            native(fn, args, extent, min(_num_threads, extent))
+        finally:
+            _busy.release()
         return
     started = 0
     try:

@@ -55,7 +55,7 @@ class GemmPlan:
         N repeats A's: pick the split into about `_items` pieces that repeats the least."""
         MR, NR = BLOCKING[self.dtype.name][:2]
         want = _items(self.M * self.N * max(self.Kd, 1), self.batches, self.workers)
-        ca = 0 if self.direct_a else _pack_cost(self.a, self.k, self.m)
+        ca = 1 if self.direct_a else _pack_cost(self.a, self.k, self.m)  # read in place: still read
         cb = _pack_cost(self.b, self.k, self.n)
         best = None
         a = 1
