@@ -7,6 +7,7 @@ reports milliseconds and tjit/torch ratios (lower is better for tjit).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import subprocess
@@ -86,9 +87,14 @@ def main() -> None:
         except Exception as e:  # a workload whose frontend pieces are missing is reported, not hidden
             print(f"{w.name:34s} {'n/a':>10s}  ({type(e).__name__}: {e})")
             continue
+        # objects alive now (torch's ~165K among them) leave the collector's view: otherwise a
+        # full collection set off by one framework's garbage walks them all inside a timing
+        gc.collect()
+        gc.freeze()
         t_tjit = best_of(fns["tjit"], reps)
         t_torch = best_of(fns["torch"], reps) if "torch" in fns else float("nan")
         t_np = best_of(fns["numpy"], reps) if "numpy" in fns else float("nan")
+        gc.unfreeze()
         note = w.note(t_tjit) if w.note else ""
         print(f"{w.name:34s} {t_tjit * 1e3:10.3f} {t_torch * 1e3:10.3f} {t_np * 1e3:10.3f} "
               f"{t_tjit / t_torch:11.2f}  {note}", flush=True)

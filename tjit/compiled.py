@@ -339,6 +339,9 @@ def _trace(fn, args, world: _World):
     for pos in trace.inputs + trace.state:  # every call binds its own: keep no buffer of this one's
         if pos is not None:
             trace.order[pos] = None
+    for i, n in enumerate(trace.order):  # the plan reads positions, not edges: keep no graph alive
+        if n is not None:
+            trace.order[i] = _leaf(n) if n.realized else Node(n.op, (), n.dtype, n.shape, n.arg)
     _restore(world, entry, grads_on_entry)
     for gen, n in reversed(log.draws):  # the replay below draws these numbers again
         gen.rewind((n.arg.seed, n.arg.offset))
