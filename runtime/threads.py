@@ -101,8 +101,27 @@ def _forget_workers() -> None:
 os.register_at_fork(after_in_child=_forget_workers)
 
 
+# with the native launcher a split costs a few microseconds, not tens: smaller kernels pay
+MIN_NATIVE_PARALLEL_WORK = 1 << 15
+
+
 def should_split(extent: int, work: int) -> bool:
-    return _num_threads > 1 and extent > 1 and work >= MIN_PARALLEL_WORK
+    if _num_threads < 2 or extent < 2:
+        return False
+    return work >= (MIN_PARALLEL_WORK if _native_launcher() is None else MIN_NATIVE_PARALLEL_WORK)
+
+
+def run_program(program, table) -> bool:
+    """A plan segment's kernels in one native call (tjit/plan_runner.py); False when the
+    native runner is unavailable or another thread is launching (then launch one by one)."""
+    native = _native_launcher()
+    if native is None or not _busy.acquire(blocking=False):
+        return False
+    try:
+        native.run_program(program, table)
+    finally:
+        _busy.release()
+    return True
 
 
 def run(fn, args, extent: int, work: int) -> None:

@@ -7,10 +7,8 @@ cache; a hit reuses the compiled plan and skips scheduling and compiling entirel
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import sys
-import time
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -24,6 +22,7 @@ from tjit.runtime import cache, cpu, stats, threads
 from tjit.runtime.buffer import Buffer
 
 from . import dump
+from .plan_runner import run as _run
 
 # lowering and code generation recurse along the longest pending path of a graph (bounded by
 # tjit._prim.PENDING_DEPTH_BUDGET, a few frames per level): leave them room
@@ -328,91 +327,6 @@ def _load_plan(key) -> _Plan | None:
 def _store_plan(key, plan: _Plan) -> _Plan:
     cache.put(_disk_key(key), plan.to_json().encode())
     return plan
-
-
-def _buffer_of(n: Node) -> Buffer:
-    return n.buffer if n.buffer is not None else n.arg
-
-
-def _run(plan: _Plan, order: list) -> None:
-    written = {}
-    externs = {}
-    for st in plan.steps:
-        out_node = order[st.out]
-        if st.kind == "extern":
-            call, k = out_node.arg
-            ins = [order[i] for _, i in st.refs]
-            memo_key = (call, tuple(id(x) for x in ins))
-            if memo_key not in externs:
-                arrays = [_buffer_of(x).array.reshape(x.shape) for x in ins]
-                externs[memo_key] = call.fn(*arrays)
-            res = np.ascontiguousarray(externs[memo_key][k], dtype=out_node.dtype.np)
-            buf = Buffer(res.size, res.dtype)
-            buf.array[...] = res.reshape(-1)
-            out_node.buffer = buf
-            continue
-        outs = [st.out] + (st.more or [])
-        for o in outs:
-            if o not in written:
-                written[o] = Buffer(order[o].numel, order[o].dtype.np)
-        keep = []
-        inputs = []
-        for kind, i in st.refs:
-            n = order[i]
-            if kind == "rand":
-                key = n.arg
-                arr = np.array([_mix(key.seed), key.offset], dtype=np.int64)
-                keep.append(arr)
-                inputs.append(arr.ctypes.data)
-            else:
-                inputs.append(_buffer_of(n).ptr)
-        out_ptrs, in_ptrs = iter([written[o].ptr for o in outs]), iter(inputs)
-        ptrs = [next(out_ptrs) if c == "o" else next(in_ptrs) for c in st.layout]
-        if st.offsets:
-            ptrs = [p + off for p, off in zip(ptrs, st.offsets)]
-        arr = _pointer_array(len(ptrs))(*ptrs)
-        if out_node.numel:
-            if stats.kernel_times is None:
-                _launch(plan.fns[st.symbol], arr, st)
-            else:
-                _timed_launch(plan.fns[st.symbol], arr, st)
-        for o in outs:
-            order[o].buffer = written[o]
-
-
-_POINTER_ARRAYS: dict = {}
-
-
-def _pointer_array(n: int):
-    """ctypes makes a new array type per `c_void_p * n`: keep one per length."""
-    t = _POINTER_ARRAYS.get(n)
-    if t is None:
-        t = _POINTER_ARRAYS[n] = ctypes.c_void_p * n
-    return t
-
-
-def _launch(fn, arr, st) -> None:
-    if st.serial:
-        fn(arr, 0, st.extent)
-    else:
-        threads.run(fn, arr, st.extent, st.work)
-
-
-def _timed_launch(fn, arr, st) -> None:
-    start = time.perf_counter()
-    _launch(fn, arr, st)
-    entry = stats.kernel_times.setdefault(st.symbol, [0, 0.0])
-    entry[0] += 1
-    entry[1] += time.perf_counter() - start
-
-
-def _mix(seed: int) -> int:
-    """Spread a user seed over 64 bits (splitmix64 finaliser) so nearby seeds differ."""
-    z = (seed + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    z ^= z >> 31
-    return z - (1 << 64) if z >= 1 << 63 else z
 
 
 def buffer_node(buf: Buffer, dtype, shape) -> Node:

@@ -8,7 +8,7 @@ import pytest
 import tjit
 from tjit.codegen.triton import compile as tcompile
 from tjit.codegen.triton import emit, interpret
-from tjit.engine import _mix
+from tjit.plan_runner import _mix
 from tjit.ir.graph import RandKey
 
 R = np.random.default_rng(0)
