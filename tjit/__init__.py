@@ -46,10 +46,11 @@ from . import utils  # noqa: E402,F401
 from .compiled import compile  # noqa: E402,F401
 
 
-def load_compiled(path, module=None):
-    """Replay a `tjit.compile`d function saved with `.save(path)` (no tracing or compiling)."""
+def load_compiled(path, module=None, optimizer=None):
+    """Replay a `tjit.compile`d function saved with `.save(path)` (no tracing or compiling);
+    `module` / `optimizer` supply the state of a compiled Module or training step."""
     from .compiled_artifact import load
-    return load(path, module)
+    return load(path, module, optimizer)
 from . import cuda, multiprocessing  # noqa: E402,F401  (multiprocessing registers tensor pickling)
 
 _LAZY = ("hub", "vision")  # torchvision's and torch.hub's counterparts: imported on first use

@@ -24,10 +24,10 @@ that is not such a slot is refused; other tensors the function reads are capture
 were when it was traced.  Results come back without autograd history.  Python side effects
 (hooks, prints) happen on the tracing call only.
 
-`compiled.save(path)` writes a traced inference function as one artifact (manifest, object
-code, captured constants); `tjit.load_compiled(path, module=None)` runs it in a fresh process
-without tracing, scheduling or compiling (the Module, when there was one, supplies its
-current parameters).
+`compiled.save(path)` writes a traced function -- inference or a training step -- as one
+artifact (manifest, object code, captured constants); `tjit.load_compiled(path, module=None,
+optimizer=None)` runs it in a fresh process without tracing, scheduling or compiling, on the
+Module and Optimizer given (their state must match what the trace was guarded on).
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ import types
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from tjit.ir.dtype import DType
 from tjit.ir.graph import Node, RandKey
 from tjit.ir.ops import Op
 from tjit.runtime.buffer import Buffer
@@ -72,6 +73,7 @@ class Compiled:
             return trace.run(args, world.slots)
         trace, result = _trace(self.fn, args, world)
         if trace is not None:
+            trace.guard, trace.owners = key[1], (len(world.modules), len(world.optimizers))
             self._traces[key] = trace
             if len(self._traces) > MAX_TRACES:
                 self._traces.popitem(last=False)
@@ -84,11 +86,9 @@ class Compiled:
                                f"this function has {len(self._traces)} (call it once first)")
         from . import compiled_artifact
         ((signature, _), trace), = self._traces.items()
-        if trace.writes:
-            raise RuntimeError("tjit.compile: a function that updates parameters or optimizer state (a training "
-                               "step) cannot be saved yet; save the model's state_dict instead")
-        if trace.draws:
-            raise RuntimeError("tjit.compile: a function that draws random numbers cannot be saved yet")
+        if trace.owners[0] > 1 or trace.owners[1] > 1:
+            raise RuntimeError("tjit.compile: save() supports a function of one Module and at most one Optimizer; "
+                               f"this one uses {trace.owners[0]} modules and {trace.owners[1]} optimizers")
         compiled_artifact.save(path, signature, trace)
 
 
@@ -196,21 +196,44 @@ def _frozen(v):
 
 
 class Loaded:
-    """A compiled artifact: one input signature, replayed."""
+    """A compiled artifact: one input signature, replayed on the given Module / Optimizer."""
 
-    def __init__(self, signature, trace: "_Trace", module=None):
-        self.signature, self.trace, self.module = signature, trace, module
+    def __init__(self, signature, trace: "_Trace", module=None, optimizer=None):
+        self.signature, self.trace = signature, trace
+        self.world = _World([module] if module is not None else [], [optimizer] if optimizer is not None else [])
 
     def __call__(self, *args):
         got = tuple(_describe(i, a) for i, a in enumerate(args))
         if got != self.signature:
             raise RuntimeError(f"tjit.load_compiled: this artifact was compiled for inputs {_shown(self.signature)}, "
                                f"got {_shown(got)}")
-        slots = _World([self.module] if self.module is not None else [], []).slots
-        if len(slots) != len(self.trace.state):
-            raise RuntimeError(f"tjit.load_compiled: the module has {len(slots)} parameters, buffers and "
-                               f"gradients, the artifact was compiled with {len(self.trace.state)}")
-        return self.trace.run(args, slots)
+        world = _World(self.world.modules, self.world.optimizers)  # state created since loading
+        if len(world.slots) != len(self.trace.state):
+            raise RuntimeError(f"tjit.load_compiled: the module and optimizer have {len(world.slots)} parameters, "
+                               f"buffers, gradients and state tensors, the artifact was compiled with "
+                               f"{len(self.trace.state)}")
+        now = guard_json(world.guard())
+        if _unread_grads_ignored(now, self.trace) != _unread_grads_ignored(self.trace.guard, self.trace):
+            raise RuntimeError("tjit.load_compiled: the module or optimizer is not in the state this artifact was "
+                               f"compiled in (gradients present, optimizer state, hyper-parameters, train/eval): "
+                               f"expected {self.trace.guard}, got {now}")
+        return self.trace.run(args, world.slots)
+
+
+def _unread_grads_ignored(guard: list, trace: "_Trace") -> list:
+    """A guard without the gradients the trace never reads (a step that starts with
+    zero_grad(): whether they exist on entry changes nothing)."""
+    slots = [g for g, pos in zip(guard[0], trace.state) if not (g[0] == "grad" and pos is None)]
+    return [slots] + guard[1:]
+
+
+def guard_json(guard) -> list:
+    """A guard as JSON data (dtypes by name, tuples as lists): how an artifact stores it."""
+    if isinstance(guard, (tuple, list)):
+        return [guard_json(g) for g in guard]
+    if isinstance(guard, DType):
+        return guard.name
+    return guard
 
 
 def _shown(signature) -> str:
@@ -232,6 +255,8 @@ class _Trace:
     layout: object      # how the results nest in tuples/lists (_flatten)
     writes: list = ()   # (slot index, position of its new value, or None for a gradient dropped)
     draws: list = ()    # (generator, count, position or None) per random draw, in program order
+    guard: object = ()  # the world guard it was traced under (JSON form once saved and loaded)
+    owners: tuple = (0, 0)  # Modules and Optimizers of the world it was traced in
 
     def run(self, args, slots) -> Tensor | tuple:
         order = list(self.order)
