@@ -41,6 +41,11 @@ def target_description() -> dict:
     return _targets[portable]
 
 
+def vector_bits() -> int:
+    """Width of the target's vector registers (code generation blocks GEMMs by it)."""
+    return 512 if "+avx512f" in target_description()["features"].split(",") else 256
+
+
 def _describe(portable: bool) -> dict:
     _init()
     return {

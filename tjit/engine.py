@@ -121,7 +121,7 @@ def _compile(targets, order, local) -> _Plan:
         refs = [("rand", local[_rand_node_id(order, a)]) if isinstance(a, RandKey) else ("node", local[id(a)])
                 for a in item.inputs]
         k, moved = rebase(k)
-        extent = launch_extent(k, threads.get_num_threads())
+        extent = launch_extent(k, threads.get_num_threads(), cpu.vector_bits())
         key = _kernel_key(k)
         symbol = compiled.get(key)
         if symbol is None:  # identical kernels (an RNN's time steps) share one compiled function
@@ -139,7 +139,7 @@ def _compile(targets, order, local) -> _Plan:
         texts = []
         for group in _module_groups(kernels, cpu.compile_jobs()):
             text = str(emit_module([kernels[i] for i in group], [symbols[i] for i in group],
-                                   workers=threads.get_num_threads()))
+                                   workers=threads.get_num_threads(), vector_bits=cpu.vector_bits()))
             dump.stage("llvm", lambda text=text: text)
             dump.stage("asm", lambda text=text: cpu.assembly(text))
             texts.append(text)

@@ -45,8 +45,8 @@ _REDUCE_FLAGS = ("reassoc", "nsz")
 
 
 class _Emitter:
-    def __init__(self, module: ir.Module, kernel: Kernel, symbol: str, workers: int = 1):
-        self.m, self.k, self.workers = module, kernel, workers
+    def __init__(self, module: ir.Module, kernel: Kernel, symbol: str, workers: int = 1, vector_bits: int = 256):
+        self.m, self.k, self.workers, self.vector_bits = module, kernel, workers, vector_bits
         entry_ty = ir.FunctionType(ir.VoidType(), [I8.as_pointer().as_pointer(), I64, I64])
         self.entry = ir.Function(module, entry_ty, symbol)
         ptr_types = []
@@ -242,7 +242,7 @@ class _Emitter:
     def emit(self):
         k, b = self.k, self.b
         start, end = self.fn.args[-2], self.fn.args[-1]
-        gp = gemm.plan(k, self.workers)
+        gp = gemm.plan(k, self.workers, self.vector_bits)
         if gp is not None:
             gemm.emit(self, gp)
         elif _column_reduction(k):
@@ -629,18 +629,19 @@ def _int_pow(b, x, e, t):
     return result
 
 
-def launch_extent(kernel: Kernel, workers: int = 1) -> int:
+def launch_extent(kernel: Kernel, workers: int = 1, vector_bits: int = 256) -> int:
     """The range [0, n) the entry point's (start, end) split: work items for the runtime
     (`workers`: the threads it will use, which sizes a GEMM's items)."""
-    gp = gemm.plan(kernel, workers)
+    gp = gemm.plan(kernel, workers, vector_bits)
     if gp is not None:
         return gemm.launch_extent(gp)
     return extent(kernel.outer[0]) if kernel.outer else 1
 
 
-def emit_module(kernels: list, symbols: list, name: str = "tjit", workers: int = 1) -> ir.Module:
+def emit_module(kernels: list, symbols: list, name: str = "tjit", workers: int = 1,
+                vector_bits: int = 256) -> ir.Module:
     """All kernels of one schedule in one module: one optimisation and one object file."""
     module = ir.Module(name=name)
     for k, s in zip(kernels, symbols):
-        _Emitter(module, k, s, workers).emit()
+        _Emitter(module, k, s, workers, vector_bits).emit()
     return module
