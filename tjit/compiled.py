@@ -257,6 +257,7 @@ class _Trace:
     draws: list = ()    # (generator, count, position or None) per random draw, in program order
     guard: object = ()  # the world guard it was traced under (JSON form once saved and loaded)
     owners: tuple = (0, 0)  # Modules and Optimizers of the world it was traced in
+    checks: list = ()   # ("bounds", min position, max position, *what to check) per deferred input check
 
     def run(self, args, slots) -> Tensor | tuple:
         order = list(self.order)
@@ -275,6 +276,7 @@ class _Trace:
                 n = order[pos]
                 order[pos] = Node(Op.RAND, (), n.dtype, n.shape, key)
         engine.run_plan(self.plan, order)
+        _check(self.checks, lambda pos: order[pos])  # before anything is committed
         for i, pos in self.writes:
             kind, t = slots[i]
             value = None if pos is None else _leaf(order[pos])
@@ -333,9 +335,10 @@ def _trace(fn, args, world: _World):
         final = _World(world.modules, world.optimizers).slots
         _check_writes(name, log, final, entry, leaves)
         results = [o._node for o in outs]
+        checked = [n for c in log.checks for n in c[1:3]]
         if [(k, id(t)) for k, t in final] != [(k, id(t)) for k, t in world.slots]:
             writes = None  # new state: computed once below, not replayable
-            targets = results + [v._node for v in (_slot_tensor(k, t) for k, t in final) if v is not None]
+            targets = results + checked + [v._node for v in (_slot_tensor(k, t) for k, t in final) if v is not None]
         else:
             writes = []  # (slot index, its new node, or None for a gradient dropped)
             for i, ((kind, t), e) in enumerate(zip(final, entry)):
@@ -345,7 +348,7 @@ def _trace(fn, args, world: _World):
                         writes.append((i, None))
                 elif now is not e.tensor or now._node is not e.placeholder:
                     writes.append((i, now._node))
-            targets = results + [n for _, n in writes if n is not None]
+            targets = results + checked + [n for _, n in writes if n is not None]
         key, order, local, empty = engine.structure(targets)
         if empty:
             raise RuntimeError(f"tjit.compile: {name} computes an empty tensor; run it eagerly")
@@ -353,14 +356,15 @@ def _trace(fn, args, world: _World):
         _restore(world, entry, grads_on_entry)
         raise
     if writes is None:
-        return None, _run_once(targets, outs, layout, final, entry)
+        return None, _run_once(targets, outs, layout, final, entry, log.checks)
     pending = [t for t in dict.fromkeys(targets) if not t.realized]
     plan = engine.plan_for(key, pending, order, local)
     trace = _Trace(plan, list(order), [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves],
                    [None if e.tensor is None else local.get(id(e.placeholder)) for e in entry],
                    plan.written(), [local[id(n)] for n in results],
                    layout, [(i, None if n is None else local[id(n)]) for i, n in writes],
-                   [(gen, n.numel, local.get(id(n))) for gen, n in log.draws])
+                   [(gen, n.numel, local.get(id(n))) for gen, n in log.draws],
+                   checks=[(kind, local[id(lo)], local[id(hi)], *what) for kind, lo, hi, *what in log.checks])
     for pos in trace.inputs + trace.state:  # every call binds its own: keep no buffer of this one's
         if pos is not None:
             trace.order[pos] = None
@@ -423,10 +427,22 @@ def _check_writes(name: str, log, final: list, entry: list, leaves: list) -> Non
                                "store them. Compute them with tjit.autograd.grad and return them")
 
 
-def _run_once(targets: list, outs: list, layout, final: list, entry: list):
+def _check(checks: list, node_at) -> None:
+    """Input checks deferred to the run (index bounds), on the values it computed."""
+    from .ops.indexing import check_bounds_on_host
+    for _, lo, hi, *what in checks:
+        check_bounds_on_host(int(_host_scalar(node_at(lo))), int(_host_scalar(node_at(hi))), *what)
+
+
+def _host_scalar(n: Node):
+    return (n.buffer if n.buffer is not None else n.arg).array[0]
+
+
+def _run_once(targets: list, outs: list, layout, final: list, entry: list, checks: list):
     """A call that created optimizer state: its traced graph computed as it is (the
     placeholders share the slots' memory), each slot left holding a plain leaf."""
     engine.realize(targets)
+    _check(checks, lambda n: n)
     unchanged = {id(e.placeholder): e.node for e in entry if e.tensor is not None}
     for kind, t in final:
         v = _slot_tensor(kind, t)

@@ -57,6 +57,7 @@ def save(path, signature, trace: _Trace) -> None:
                 "inputs": trace.inputs, "state": trace.state, "layout": _layout_json(trace.layout),
                 "writes": [list(w) for w in trace.writes], "draws": [[count, pos] for _, count, pos in trace.draws],
                 "guard": guard_json(trace.guard), "owners": list(trace.owners),
+                "checks": [list(c) for c in trace.checks],
                 "signature": [list(e) if e[0] == "static" else [list(e[0]), e[1].name] for e in signature]}
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("manifest.json", json.dumps(manifest))
@@ -109,7 +110,7 @@ def load(path, module=None, optimizer=None) -> Loaded:
     trace = _Trace(plan, order, manifest["inputs"], manifest["state"], plan.written(), manifest["outputs"],
                    _layout_from_json(manifest["layout"]), [tuple(w) for w in manifest["writes"]],
                    [(settings.default_generator, count, pos) for count, pos in manifest["draws"]],
-                   manifest["guard"], tuple(owners))
+                   manifest["guard"], tuple(owners), [tuple(c) for c in manifest["checks"]])
     signature = tuple(_static(e) if e[0] == "static" else (tuple(e[0]), getattr(dt, e[1]) if e[1] != "bool" else dt.bool_)
                       for e in manifest["signature"])
     return Loaded(signature, trace, module, optimizer)

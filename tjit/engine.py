@@ -207,12 +207,14 @@ tracing: str | None = None
 class TraceLog:
     """What a traced function did besides computing its results: tensors it wrote in place
     (each with its value before the first write), tensors it created (ids; those may be
-    written freely) and its random draws (a replay draws again, in the same order).  `record()` counts creations while the trace runs."""
+    written freely), its random draws (a replay draws again, in the same order) and the
+    input checks deferred to each replay (index bounds).  `record()` counts creations while the trace runs."""
 
     def __init__(self):
         self.writes: dict = {}
         self.born: set = set()
         self.draws: list = []  # (generator, RAND node) per random draw, in program order
+        self.checks: list = []  # ("bounds", min node, max node, *what to check): see ops/indexing.py
 
     def wrote(self, t) -> None:
         if id(t) not in self.writes:

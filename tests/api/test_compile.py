@@ -301,3 +301,54 @@ print("ok")
     env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path / "cache"))
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+
+
+def test_index_bounds_are_checked_on_every_replay(tmp_path):
+    """Indices are data: a compiled lookup checks them after each run, before anything is
+    written back, with the eager error (and never reads out of bounds)."""
+    emb = tjit.nn.Embedding(10, 3)
+    opt = tjit.optim.SGD(emb.parameters(), 0.1)
+
+    @tjit.compile
+    def step(i):
+        opt.zero_grad()
+        loss = emb(i).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step(tjit.tensor([[1, 2]]))
+    before = emb.weight.detach().numpy().copy()
+    with pytest.raises(IndexError, match="index out of range in self"):
+        step(tjit.tensor([[3, 10]]))
+    np.testing.assert_array_equal(emb.weight.detach().numpy(), before)  # nothing committed
+    step.save(tmp_path / "step.tjit")
+    loaded = tjit.load_compiled(tmp_path / "step.tjit", module=emb, optimizer=opt)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        loaded(tjit.tensor([[-1, 4]]))
+    loaded(tjit.tensor([[9, 0]]))
+    assert not np.array_equal(emb.weight.detach().numpy(), before)
+
+
+def test_training_step_as_a_method_finds_its_model_and_optimizer():
+    """The model and optimizer of a bound method's object are found (one level of attributes)."""
+    class Trainer:
+        def __init__(self):
+            tjit.manual_seed(3)
+            self.model = tjit.nn.Linear(4, 2)
+            self.opt = tjit.optim.SGD(self.model.parameters(), 0.1, momentum=0.5)
+
+        def step(self, x):
+            self.opt.zero_grad()
+            loss = self.model(x).square().mean()
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    eager, compiled = Trainer(), Trainer()
+    cstep = tjit.compile(compiled.step)
+    for _ in range(4):
+        x = f32(3, 4)
+        np.testing.assert_allclose(float(cstep(x)), float(eager.step(x)), rtol=1e-6)
+    np.testing.assert_allclose(compiled.model.weight.detach().numpy(), eager.model.weight.detach().numpy(), rtol=1e-6)
+    assert len(cstep._traces) >= 1

@@ -17,9 +17,10 @@ from tjit.ir.ops import Op, ReduceOp
 
 from .._prim import (apply, broadcast_shapes, cast, const, expand_to, normalize_dim, reshape, to_tensor,
                      torch_name, write_out)
+from .. import engine
 from .._tensor import Tensor
 from . import shape as S
-from .pointwise import where
+from .pointwise import clamp, where
 
 _OOB = "index {bad} is out of bounds for dimension {dim} with size {size}"
 _INT32_64 = (dt.int32, dt.int64)
@@ -38,6 +39,8 @@ def _check_bounds(index: Tensor, size: int, dim: int = 0, *, negative=True, exc=
     kernel: int64, negative entries wrapped where the op allows them."""
     if index.numel() == 0:
         return cast(index, dt.int64)
+    if engine.tracing is not None:  # checked after each replay instead (tjit.compile)
+        return _traced_bounds(index, size, dim, negative, exc, message)
     a = index._values()
     lo, hi = int(a.min()), int(a.max())
     index = cast(index, dt.int64)
@@ -45,6 +48,26 @@ def _check_bounds(index: Tensor, size: int, dim: int = 0, *, negative=True, exc=
     if lo < low or hi >= size:
         raise exc(message.format(bad=hi if hi >= size else lo, dim=dim, size=size))
     return where(index < 0, index + size, index) if lo < 0 else index
+
+
+def _traced_bounds(index: Tensor, size: int, dim: int, negative: bool, exc, message: str) -> Tensor:
+    """`_check_bounds` while tjit.compile traces: the index's min and max become results the
+    replay checks before it commits anything, and the kernel reads at clamped positions, so a
+    bad index raises the eager error and never reads out of bounds."""
+    from .reduction import amax, amin
+    index = cast(index, dt.int64)
+    engine.trace_log.checks.append(("bounds", amin(index)._node, amax(index)._node, -size if negative else 0, size,
+                                    dim, exc.__name__, message))
+    if negative:
+        index = where(index < 0, index + size, index)
+    return clamp(index, 0, size - 1)
+
+
+def check_bounds_on_host(lo: int, hi: int, low: int, size: int, dim: int, exc: str, message: str) -> None:
+    """The check `_traced_bounds` deferred, on the replay's min and max."""
+    if lo < low or hi >= size:
+        raise {"IndexError": IndexError, "RuntimeError": RuntimeError}[exc](
+            message.format(bad=hi if hi >= size else lo, dim=dim, size=size))
 
 
 def _iota(shape, axis) -> Tensor:
