@@ -88,12 +88,19 @@ def test_random_ops_draw_afresh_on_every_call():
     assert got == ref and got[2] != got[3]
 
 
-def test_saved_artifact_replays_in_a_fresh_process(tmp_path):
-    """save() writes the plan, object code and constants; a fresh process with an empty
-    compile cache loads it and replays without scheduling or compiling anything."""
+def _run_fresh_process(script: str, tmp_path) -> None:
+    """`script` (which prints "ok" last) in a new interpreter with an empty compile cache."""
     import os
     import subprocess
     import sys
+    env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+
+
+def test_saved_artifact_replays_in_a_fresh_process(tmp_path):
+    """save() writes the plan, object code and constants; a fresh process with an empty
+    compile cache loads it and replays without scheduling or compiling anything."""
     tjit.manual_seed(0)
     m = tjit.nn.Sequential(tjit.nn.Linear(8, 16), tjit.nn.Tanh(), tjit.nn.Linear(16, 4))
     tjit.save(m.state_dict(), tmp_path / "weights.pt")
@@ -119,9 +126,7 @@ else:
     raise AssertionError("signature not checked")
 print("ok")
 """
-    env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path / "cache"))
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+    _run_fresh_process(script, tmp_path)
 
 
 def test_save_needs_one_signature(tmp_path):
@@ -249,9 +254,6 @@ def test_saved_training_step_replays_in_a_fresh_process(tmp_path):
     """A compiled training step (dropout, Adam) saved after its first steps continues in a fresh
     process, on a model and optimizer restored from their state_dicts, exactly as it would
     have in this one."""
-    import os
-    import subprocess
-    import sys
     build = """
 import numpy as np, tjit
 F = tjit.nn.functional
@@ -298,9 +300,7 @@ else:
     raise AssertionError("guard not checked")
 print("ok")
 """
-    env = dict(os.environ, TJIT_CACHE_DIR=str(tmp_path / "cache"))
-    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
-    assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]
+    _run_fresh_process(script, tmp_path)
 
 
 def test_index_bounds_are_checked_on_every_replay(tmp_path):
