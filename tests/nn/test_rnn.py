@@ -137,3 +137,33 @@ def test_clip_grad_and_parameter_vectors():
     assert np.asarray(j.weight.detach()).tolist() == [[0, 1, 2], [3, 4, 5]] and j.bias.tolist() == [6, 7]
     other = jnn.Linear(3, 2)
     copy_state(t, other)
+
+
+@pytest.mark.parametrize("cls,kw", [
+    ("LSTM", {"num_layers": 2, "bidirectional": True, "proj_size": 3}),
+    ("GRU", {"batch_first": True}),
+    ("RNN", {"nonlinearity": "relu"}),
+])
+def test_recurrence_without_grad_is_compiled(cls, kw):
+    """Under no_grad a recurrent layer runs its compiled recurrence: torch's values, and a
+    second call with the same shapes schedules nothing."""
+    from tjit.runtime import stats
+    t, j = pair(getattr(torch.nn, cls), getattr(jnn, cls), 3, 4, **kw)
+    for seed in (3, 4):
+        x = seq(5, 2, 3, seed=seed)
+        with torch.no_grad():
+            ref = t(x[0])
+        before = stats.snapshot().get("schedules", 0)
+        with tjit.no_grad():
+            got = j(x[1])
+        if seed == 4:
+            assert stats.snapshot().get("schedules", 0) == before
+        ref_flat = [ref[0]] + list(ref[1] if isinstance(ref[1], tuple) else (ref[1],))
+        got_flat = [got[0]] + list(got[1] if isinstance(got[1], tuple) else (got[1],))
+        for a, b in zip(ref_flat, got_flat):
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-5, atol=1e-6)
+    import copy
+    import pickle
+    for clone in (copy.deepcopy(j), pickle.loads(pickle.dumps(j))):  # compiled code is not carried
+        with tjit.no_grad():
+            np.testing.assert_array_equal(clone(x[1])[0].numpy(), got[0].numpy())

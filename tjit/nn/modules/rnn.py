@@ -5,6 +5,10 @@ then adds one hidden-state matmul and its gate math, which fuses into the step's
 Packed (variable-length) batches run padded with a per-step mask that keeps each
 sequence's state fixed after its end, and reversed directions read each sequence backwards
 within its own length.
+
+torch runs a recurrent layer as one fused op even in eager mode.  Here, when no gradient is
+recorded, the whole recurrence runs as a compiled plan (`tjit.compile`, traced once per input
+shape): the time loop's Python (graph building for every step) runs once, not on every call.
 """
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ import warnings
 
 import numpy as np
 
+from ... import engine
 from ..._prim import const
+from ...autograd.grad_mode import is_grad_enabled
 from ...ir import dtype as dt
 from ...ops import creation as C, indexing as I, linalg as L, pointwise as P, shape as S
 from .. import functional as F, init
@@ -237,13 +243,39 @@ class RNNBase(Module):
         elif not batched:
             hx = tuple(S.unsqueeze(h, 1) for h in hx) if isinstance(hx, tuple) else S.unsqueeze(hx, 1)
         self._check_hidden(hx, x.shape[1])
-        out, hidden = self._run(x, hx, None)
+        out, hidden = self._recurrence(x, hx)
         if self.batch_first:
             out = S.transpose(out, 0, 1)
         if not batched:
             out = S.squeeze(out, 0 if self.batch_first else 1)
             hidden = tuple(S.squeeze(h, 1) for h in hidden) if isinstance(hidden, tuple) else S.squeeze(hidden, 1)
         return out, hidden
+
+    def _recurrence(self, x, hx):
+        """`_run` over an unpacked batch: compiled when no gradient is recorded (see the
+        module docstring); eagerly while recording, while tracing, or when tracing failed."""
+        h0, c0 = hx if isinstance(hx, tuple) else (hx, None)
+        recording = is_grad_enabled() and any(t is not None and t.requires_grad
+                                              for t in (x, h0, c0, *self.parameters()))
+        compiled = self.__dict__.get("_compiled_recurrence")  # False: not traceable, run eagerly
+        if recording or engine.tracing is not None or compiled is False:
+            return self._run(x, hx, None)
+        if compiled is None:
+            from ...compiled import Compiled
+            compiled = self.__dict__["_compiled_recurrence"] = Compiled(self._run_states)
+        try:
+            return compiled(x, h0, c0)
+        except Exception:  # eager from now on (which raises any real error again)
+            self.__dict__["_compiled_recurrence"] = False
+            return self._run(x, hx, None)
+
+    def _run_states(self, x, h0, c0):
+        return self._run(x, (h0, c0) if c0 is not None else h0, None)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_compiled_recurrence", None)  # compiled code is rebuilt, not pickled or copied
+        return state
 
     def _check_input(self, x):
         if x.dtype != self._flat_weights[0].dtype:
