@@ -157,6 +157,15 @@ def compile_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 4)) if hasattr(os, "sched_getaffinity") else 1
 
 
+def _llvm_lock():
+    """llvmlite's process-wide lock around LLVM calls (a private attribute: a no-op context
+    where a future llvmlite lacks it)."""
+    import contextlib
+    from llvmlite.binding import ffi
+    lock = getattr(getattr(ffi, "lib", None), "_lock", None)
+    return lock if lock is not None and hasattr(lock, "__enter__") else contextlib.nullcontext()
+
+
 def _emit_object(ir_text: str) -> bytes:
     mod, tm = optimize(ir_text)
     return tm.emit_object(mod)
@@ -172,7 +181,9 @@ def _compile_objects(texts: list) -> list:
     children = []
     for j in range(1, jobs):
         r, w = os.pipe()
-        with warnings.catch_warnings():  # 3.12 warns about forking a threaded process: the child only compiles
+        # fork while holding llvmlite's lock: no other thread is then inside LLVM, whose state
+        # the child inherits (the child's thread owns the re-entrant lock, so it can compile)
+        with _llvm_lock(), warnings.catch_warnings():  # 3.12 warns about forking a threaded process
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
