@@ -36,7 +36,7 @@ class Adagrad(Optimizer):
         step = self._count_step(state)
         if group["weight_decay"] != 0:
             grad = grad + p * s("weight_decay", group["weight_decay"])
-        clr = _to_scalar(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
+        neg_clr = self._over("-clr", -_to_scalar(group["lr"]), 1 + (step - 1) * group["lr_decay"], p.dtype)
         state_sum = state["sum"] + grad * grad
         self._write(state["sum"], state_sum)
-        self._write(p, p + s("-clr", -clr) * grad / (state_sum.sqrt() + s("eps", group["eps"])))
+        self._write(p, p + neg_clr * grad / (state_sum.sqrt() + s("eps", group["eps"])))

@@ -58,7 +58,7 @@ class Adam(Optimizer):
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         denom = second.sqrt() / s("bias_correction2_sqrt", bias_correction2 ** 0.5) + s("eps", group["eps"])
-        self._write(p, param + s("-step_size", -(lr / bias_correction1)) * exp_avg / denom)
+        self._write(p, param + self._over("-step_size", -lr, bias_correction1, p.dtype) * exp_avg / denom)
 
 
 class AdamW(Adam):

@@ -38,5 +38,5 @@ class Adamax(Optimizer):
         exp_inf = (state["exp_inf"] * s("beta2", beta2)).maximum(grad.abs() + s("eps", group["eps"]))
         self._write(state["exp_avg"], exp_avg)
         self._write(state["exp_inf"], exp_inf)
-        clr = _to_scalar(group["lr"]) / (1 - beta1 ** step)
-        self._write(p, p + s("-clr", -clr) * exp_avg / exp_inf)
+        neg_clr = self._over("-clr", -_to_scalar(group["lr"]), 1 - beta1 ** step, p.dtype)
+        self._write(p, p + neg_clr * exp_avg / exp_inf)

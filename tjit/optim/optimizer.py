@@ -8,7 +8,9 @@ writes each new tensor with one fused kernel) and then assigns them in place (`c
 through Tensor._assign), so graphs do not grow across steps.  Every hyper-parameter that can
 change between steps (lr, bias corrections, betas...) enters as a 0-d tensor rather than a
 constant: the second step's graph has the first step's structure and the schedule cache runs
-it without compiling anything.
+it without compiling anything.  Once every parameter has its state, the update runs through
+`tjit.compile` (`_compiled_update`): its graph is built once per hyper-parameter setting and
+replayed after, and while traced the step count and bias corrections are graph values.
 """
 from __future__ import annotations
 
@@ -252,24 +254,51 @@ class Optimizer:
 
     # -- the fused step ----------------------------------------------------------------------
     def step(self, closure=None):
-        """One update of every parameter that has a gradient, realized in one schedule."""
+        """One update of every parameter that has a gradient, realized in one schedule.
+        Once every such parameter has its state, the update runs as a compiled plan
+        (`tjit.compile`, traced once per hyper-parameter setting): the Python that builds the
+        update graph runs when it changes, not on every step."""
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
         with no_grad():
-            self._scalars, self._writes = {}, []
             work = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
-            fresh = [self._init_state(p, group) for p, group in work if not self.state.get(p)]
-            settle(*chain.from_iterable(fresh))
             # the backward pass first: an update graph built on a pending backward graph would
             # hit the pending-node budget at places that differ from step to step
             settle(*(p.grad for p, _ in work))
-            for p, group in work:
-                grad = -p.grad if group.get("maximize", False) else p.grad
-                self._update(p, grad, group)
-            self._commit()
+            if not (work and self._compiled_update(work)):
+                self._update_all()
         return loss
+
+    def _update_all(self) -> tuple:
+        self._scalars, self._writes = {}, []
+        work = [(p, group) for group in self.param_groups for p in group["params"] if p.grad is not None]
+        fresh = [self._init_state(p, group) for p, group in work if not self.state.get(p)]
+        settle(*chain.from_iterable(fresh))
+        for p, group in work:
+            grad = -p.grad if group.get("maximize", False) else p.grad
+            self._update(p, grad, group)
+        self._commit()
+        return ()
+
+    def _compiled_update(self, work: list) -> bool:
+        """Run `_update_all` through its compiled plan; False where it does not apply (a first
+        step still creating state, a differentiable optimizer, inside a traced function, or an
+        update that cannot be traced: tensor hyper-parameters read on the host)."""
+        compiled = self.__dict__.get("_compiled")
+        if compiled is False or engine.tracing is not None or any(g.get("differentiable") for g in self.param_groups) \
+                or any(not self.state.get(p) for p, _ in work):
+            return False
+        if compiled is None:
+            from ..compiled import Compiled
+            compiled = self.__dict__["_compiled"] = Compiled(self._update_all)
+        try:
+            compiled()
+        except Exception:  # nothing was written: the eager update runs (and raises any real error)
+            self.__dict__["_compiled"] = False
+            return False
+        return True
 
     def _init_state(self, p: Tensor, group: dict) -> list:
         """Fill `self.state[p]` before its first update; returns the new tensors (realized
@@ -308,6 +337,15 @@ class Optimizer:
         if key not in cache:
             cache[key] = tensor(value, dtype=dtype)
         return cache[key]
+
+    def _over(self, role: str, num: float, den, dtype) -> Tensor:
+        """num / den as a kernel argument.  `den` is a Python number eagerly, and a float64
+        tensor while tjit.compile traces (it comes from the step count, see _count_step):
+        then num must enter as a tensor too -- a constant would put the learning rate into
+        the compiled code, and every new value would compile again."""
+        if isinstance(den, Tensor):
+            return (self._scalar(role, num, dt.float64) / den).to(dtype)
+        return self._scalar(role, num / den, dtype)
 
     def _scalars_like(self, p: Tensor):
         """`s(role, value)`: `_scalar` in `p`'s dtype."""
