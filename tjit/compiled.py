@@ -31,17 +31,16 @@ Module and Optimizer given (their state must match what the trace was guarded on
 """
 from __future__ import annotations
 
-import types
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tjit.ir.dtype import DType
 from tjit.ir.graph import Node, RandKey
 from tjit.ir.ops import Op
 from tjit.runtime.buffer import Buffer
 
 from . import _prim, engine
 from ._tensor import Tensor
+from .compiled_world import World, guard_json, slot_tensor
 
 
 def compile(fn=None, **options):
@@ -65,7 +64,7 @@ class Compiled:
 
     def __call__(self, *args):
         signature = tuple(_describe(i, a) for i, a in enumerate(args))
-        world = _World.of(self.fn, args)
+        world = World.of(self.fn, args)
         key = (signature, world.guard())
         trace = self._traces.get(key)
         if trace is not None:
@@ -106,108 +105,19 @@ def _describe(i: int, a):
                     "Python values (numbers, strings, None, tuples of them)")
 
 
-class _World:
-    """The Modules and Optimizers a function uses, and their state as slots: ("value", t)
-    for each parameter, buffer and optimizer state tensor, ("grad", p) for each tensor that
-    can have a gradient."""
-
-    def __init__(self, modules: list, optimizers: list):
-        self.modules, self.optimizers = modules, optimizers
-        values, grads = {}, {}
-        for m in modules:
-            for p in m.parameters():
-                values.setdefault(id(p), p)
-                if p.requires_grad:
-                    grads.setdefault(id(p), p)
-            for b in m.buffers():
-                values.setdefault(id(b), b)
-        for o in optimizers:
-            for group in o.param_groups:
-                for p in group["params"]:
-                    values.setdefault(id(p), p)
-                    grads.setdefault(id(p), p)
-            for st in o.state.values():
-                for v in st.values():
-                    if isinstance(v, Tensor):
-                        values.setdefault(id(v), v)
-        self.slots = [("value", t) for t in values.values()] + [("grad", p) for p in grads.values()]
-
-    @classmethod
-    def of(cls, fn, args) -> "_World":
-        from .nn import Module
-        from .optim import Optimizer
-        found: dict = {}
-
-        def visit(obj, depth: int) -> None:
-            if isinstance(obj, (Module, Optimizer)):
-                found.setdefault(id(obj), obj)
-            elif depth and isinstance(obj, (list, tuple)):
-                for o in obj:
-                    visit(o, depth - 1)
-            elif depth and isinstance(obj, dict):
-                for o in obj.values():
-                    visit(o, depth - 1)
-            elif depth and hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType, Tensor)) \
-                    and not callable(obj):
-                for o in vars(obj).values():
-                    visit(o, depth - 1)
-
-        for a in args:
-            visit(a, 1)
-        visit(fn, 0)
-        target = getattr(fn, "func", fn)  # functools.partial
-        visit(getattr(fn, "args", ()), 1)
-        owner = getattr(target, "__self__", None)
-        if owner is not None:
-            visit(owner, 1)
-            visit(vars(owner) if hasattr(owner, "__dict__") else (), 1)
-        target = getattr(target, "__func__", target)
-        code = getattr(target, "__code__", None)
-        if code is not None:
-            for cell in target.__closure__ or ():
-                try:
-                    visit(cell.cell_contents, 2)
-                except ValueError:  # an empty cell
-                    pass
-            names = target.__globals__
-            for name in code.co_names:
-                if name in names:
-                    visit(names[name], 2)
-        objs = list(found.values())
-        return cls([o for o in objs if isinstance(o, Module)], [o for o in objs if isinstance(o, Optimizer)])
-
-    def guard(self) -> tuple:
-        """What a trace depends on besides its inputs: slot shapes, which gradients exist,
-        hyper-parameters and train/eval modes."""
-        return (tuple((kind, t._node_.shape, t._node_.dtype) if kind == "value" else (kind, t._grad is None)
-                      for kind, t in self.slots),
-                tuple(sub.training for m in self.modules for sub in m.modules()),
-                tuple(_frozen(group) for o in self.optimizers for group in o.param_groups))
-
-
-def _frozen(v):
-    if isinstance(v, dict):
-        return tuple((k, _frozen(x)) for k, x in v.items() if k != "params")
-    if isinstance(v, (list, tuple)):
-        return tuple(_frozen(x) for x in v)
-    if isinstance(v, Tensor):
-        return ("tensor", id(v))
-    return v
-
-
 class Loaded:
     """A compiled artifact: one input signature, replayed on the given Module / Optimizer."""
 
     def __init__(self, signature, trace: "_Trace", module=None, optimizer=None):
         self.signature, self.trace = signature, trace
-        self.world = _World([module] if module is not None else [], [optimizer] if optimizer is not None else [])
+        self.world = World([module] if module is not None else [], [optimizer] if optimizer is not None else [])
 
     def __call__(self, *args):
         got = tuple(_describe(i, a) for i, a in enumerate(args))
         if got != self.signature:
             raise RuntimeError(f"tjit.load_compiled: this artifact was compiled for inputs {_shown(self.signature)}, "
                                f"got {_shown(got)}")
-        world = _World(self.world.modules, self.world.optimizers)  # state created since loading
+        world = World(self.world.modules, self.world.optimizers)  # state created since loading
         if len(world.slots) != len(self.trace.state):
             raise RuntimeError(f"tjit.load_compiled: the module and optimizer have {len(world.slots)} parameters, "
                                f"buffers, gradients and state tensors, the artifact was compiled with "
@@ -227,21 +137,8 @@ def _unread_grads_ignored(guard: list, trace: "_Trace") -> list:
     return [slots] + guard[1:]
 
 
-def guard_json(guard) -> list:
-    """A guard as JSON data (dtypes by name, tuples as lists): how an artifact stores it."""
-    if isinstance(guard, (tuple, list)):
-        return [guard_json(g) for g in guard]
-    if isinstance(guard, DType):
-        return guard.name
-    return guard
-
-
 def _shown(signature) -> str:
     return ", ".join(repr(e[2]) if e[0] == "static" else f"{e[1].name}{list(e[0])}" for e in signature)
-
-
-def _slot_tensor(kind: str, t: Tensor):
-    return t if kind == "value" else t._grad
 
 
 @dataclass
@@ -266,7 +163,7 @@ class _Trace:
                 order[pos] = _realized(t)
         for pos, (kind, t) in zip(self.state, slots):
             if pos is not None:
-                order[pos] = _realized(_slot_tensor(kind, t))
+                order[pos] = _realized(slot_tensor(kind, t))
         for i in self.computed:  # fresh nodes receive this call's values
             n = order[i]
             order[i] = Node(n.op, (), n.dtype, n.shape, n.arg)
@@ -311,13 +208,13 @@ def _placeholder(t):
     return Tensor._from_node(_placeholder_node(_realized(t)))
 
 
-def _trace(fn, args, world: _World):
+def _trace(fn, args, world: World):
     """Run `fn` once as one lazy graph on placeholder leaves, compile that graph, and run
     it as a replay would.  Returns (the trace, or None when the call created state that a
     replay could not -- an optimizer's first step --, the call's results)."""
     name = getattr(fn, "__name__", type(fn).__name__)
     leaves = [_placeholder(a) for a in args]
-    entry = [_Entry.enter(name, _slot_tensor(kind, t)) for kind, t in world.slots]
+    entry = [_Entry.enter(name, slot_tensor(kind, t)) for kind, t in world.slots]
     grads_on_entry = [t._grad for kind, t in world.slots if kind == "grad"]
     budget, engine.tracing, engine.trace_log = _prim.PENDING_DEPTH_BUDGET, name, engine.TraceLog()
     log = engine.trace_log
@@ -332,17 +229,17 @@ def _trace(fn, args, world: _World):
         _prim.PENDING_DEPTH_BUDGET, engine.tracing, engine.trace_log = budget, None, None
     try:
         outs, layout = _flatten(out, name)
-        final = _World(world.modules, world.optimizers).slots
+        final = World(world.modules, world.optimizers).slots
         _check_writes(name, log, final, entry, leaves)
         results = [o._node for o in outs]
         checked = [n for c in log.checks for n in c[1:3]]
         if [(k, id(t)) for k, t in final] != [(k, id(t)) for k, t in world.slots]:
             writes = None  # new state: computed once below, not replayable
-            targets = results + checked + [v._node for v in (_slot_tensor(k, t) for k, t in final) if v is not None]
+            targets = results + checked + [v._node for v in (slot_tensor(k, t) for k, t in final) if v is not None]
         else:
             writes = []  # (slot index, its new node, or None for a gradient dropped)
             for i, ((kind, t), e) in enumerate(zip(final, entry)):
-                now = _slot_tensor(kind, t)
+                now = slot_tensor(kind, t)
                 if now is None:
                     if e.tensor is not None:
                         writes.append((i, None))
@@ -399,7 +296,7 @@ class _Entry:
         return e
 
 
-def _restore(world: _World, entry: list, grads_on_entry: list) -> None:
+def _restore(world: World, entry: list, grads_on_entry: list) -> None:
     """Undo a trace's effects on the slots (the replay that follows redoes them)."""
     for e in entry:
         if e.tensor is not None:
@@ -445,7 +342,7 @@ def _run_once(targets: list, outs: list, layout, final: list, entry: list, check
     _check(checks, lambda n: n)
     unchanged = {id(e.placeholder): e.node for e in entry if e.tensor is not None}
     for kind, t in final:
-        v = _slot_tensor(kind, t)
+        v = slot_tensor(kind, t)
         if v is None:
             continue
         if id(v._node) in unchanged:

@@ -24,7 +24,8 @@ from tjit.runtime import cache, cpu
 from tjit.runtime.buffer import Buffer
 
 from . import engine, state as settings
-from .compiled import Loaded, _Trace, guard_json
+from .compiled import Loaded, _Trace
+from .compiled_world import guard_json
 
 FORMAT = 3
 
