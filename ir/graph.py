@@ -58,6 +58,11 @@ class Node:
     def realized(self) -> bool:
         return self.buffer is not None or self.op is Op.BUFFER
 
+    @property
+    def storage(self):
+        """A realized node's data: the buffer it was computed into, or a leaf's own."""
+        return self.buffer if self.buffer is not None else self.arg
+
     def __repr__(self) -> str:
         arg = "" if self.arg is None or self.op is Op.BUFFER else f", {self.arg}"
         return f"<{self.op.name} {self.dtype.name}{list(self.shape)}{arg} #{self.uid}>"

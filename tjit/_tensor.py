@@ -366,7 +366,7 @@ class Tensor:
         """The realized storage of this tensor's current value (realizing it if needed)."""
         self.realize()
         n = self._node
-        return n.buffer if n.buffer is not None else n.arg
+        return n.storage
 
     def _host_array(self) -> np.ndarray:
         """The value as a numpy array sharing this tensor's storage (bf16 as uint16 bits)."""

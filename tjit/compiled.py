@@ -187,7 +187,7 @@ class _Trace:
 
 
 def _leaf(n: Node) -> Node:
-    return engine.buffer_node(n.buffer if n.buffer is not None else n.arg, n.dtype, n.shape)
+    return engine.buffer_node(n.storage, n.dtype, n.shape)
 
 
 def _realized(t: Tensor) -> Node:
@@ -198,7 +198,7 @@ def _realized(t: Tensor) -> Node:
 def _placeholder_node(n: Node) -> Node:
     """A leaf of its own on n's data: two tensors that are one node while tracing (an
     argument passed twice, parameters initialised alike) stay two inputs of the plan."""
-    buf = n.buffer if n.buffer is not None else n.arg
+    buf = n.storage
     return engine.buffer_node(Buffer(buf.numel, buf.array.dtype, buf.array), n.dtype, n.shape)
 
 
@@ -332,7 +332,7 @@ def _check(checks: list, node_at) -> None:
 
 
 def _host_scalar(n: Node):
-    return (n.buffer if n.buffer is not None else n.arg).array[0]
+    return n.storage.array[0]
 
 
 def _run_once(targets: list, outs: list, layout, final: list, entry: list, checks: list):

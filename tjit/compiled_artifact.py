@@ -48,7 +48,7 @@ def save(path, signature, trace: _Trace) -> None:
         if pos in role:
             nodes.append(role[pos])
         elif n.realized:
-            buf = n.buffer if n.buffer is not None else n.arg
+            buf = n.storage
             constants[pos] = buf.array
             nodes.append(["constant", n.dtype.name, list(n.shape)])
         else:

@@ -73,7 +73,7 @@ class _Extern:
         ins = [order[i] for _, i in st.refs]
         memo_key = (call, tuple(id(x) for x in ins))
         if memo_key not in externs:
-            arrays = [_buffer_of(x).array.reshape(x.shape) for x in ins]
+            arrays = [x.storage.array.reshape(x.shape) for x in ins]
             externs[memo_key] = call.fn(*arrays)
         res = np.ascontiguousarray(externs[memo_key][k], dtype=out_node.dtype.np)
         buf = Buffer(res.size, res.dtype)
@@ -133,7 +133,7 @@ class _Kernels:
                 addrs.append(arr.ctypes.data)
             else:
                 buf = written.get(pos)
-                addrs.append(buf.ptr if buf is not None else _buffer_of(order[pos]).ptr)
+                addrs.append(buf.ptr if buf is not None else order[pos].storage.ptr)
         return (ctypes.c_int64 * max(len(addrs), 1))(*addrs), keep
 
     def launch_each(self, plan, table) -> None:
@@ -144,10 +144,6 @@ class _Kernels:
                 _launch(fn, arr, st)
             else:
                 _timed_launch(fn, arr, st)
-
-
-def _buffer_of(n) -> Buffer:
-    return n.buffer if n.buffer is not None else n.arg
 
 
 _POINTER_ARRAYS: dict = {}

@@ -182,7 +182,7 @@ def _arg(a, values):
         return np.array([_mix(a.seed), a.offset], dtype=np.int64)
     if id(a) in values:
         return values[id(a)]
-    buf = a.buffer if a.buffer is not None else a.arg
+    buf = a.storage
     return buf.array.copy()
 
 

@@ -24,7 +24,7 @@ default_collate_err_msg_format = ("default_collate: batch must contain tensors, 
 def _host_values(t: Tensor, owner: Tensor) -> np.ndarray:
     """The values of `t` as a numpy view of its realized storage (`owner`: t or its base)."""
     on = owner._node
-    buf = on.buffer if on.buffer is not None else on.arg
+    buf = on.storage
     if t._base is None:
         return buf.export(tuple(t.shape))
     shape, strides, offset = t._view_meta
