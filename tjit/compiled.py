@@ -253,7 +253,11 @@ def _trace(fn, args, world: World):
         _restore(world, entry, grads_on_entry)
         raise
     if writes is None:
-        return None, _run_once(targets, outs, layout, final, entry, log.checks)
+        try:
+            return None, _run_once(targets, outs, layout, final, entry, log.checks)
+        except BaseException:  # a deferred check failed: the slots keep their values
+            _restore(world, entry, grads_on_entry)
+            raise
     pending = [t for t in dict.fromkeys(targets) if not t.realized]
     plan = engine.plan_for(key, pending, order, local)
     trace = _Trace(plan, list(order), [local.get(id(a._node)) if isinstance(a, Tensor) else None for a in leaves],

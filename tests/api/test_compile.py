@@ -307,7 +307,7 @@ def test_index_bounds_are_checked_on_every_replay(tmp_path):
     """Indices are data: a compiled lookup checks them after each run, before anything is
     written back, with the eager error (and never reads out of bounds)."""
     emb = tjit.nn.Embedding(10, 3)
-    opt = tjit.optim.SGD(emb.parameters(), 0.1)
+    opt = tjit.optim.SGD(emb.parameters(), 0.1, momentum=0.9)
 
     @tjit.compile
     def step(i):
@@ -317,6 +317,11 @@ def test_index_bounds_are_checked_on_every_replay(tmp_path):
         opt.step()
         return loss
 
+    first = emb.weight.detach().numpy().copy()
+    with pytest.raises(IndexError, match="index out of range in self"):
+        step(tjit.tensor([[3, 10]]))  # the first call, which also creates optimizer state
+    np.testing.assert_array_equal(emb.weight.detach().numpy(), first)
+    assert emb.weight.grad is None
     step(tjit.tensor([[1, 2]]))
     before = emb.weight.detach().numpy().copy()
     with pytest.raises(IndexError, match="index out of range in self"):
