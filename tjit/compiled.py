@@ -91,6 +91,27 @@ class Compiled:
         compiled_artifact.save(path, signature, trace)
 
 
+NOT_COMPILED = object()
+
+
+def replay_method(method, *args):
+    """`method(*args)` (bound to an object that keeps its state in `__dict__`) through a
+    compiled plan stored on that object as `_compiled_<name>` (its __getstate__ must leave
+    the key out).  NOT_COMPILED when the method cannot be traced: the caller runs it
+    eagerly, from then on, which raises any real error again."""
+    owner, key = method.__self__, "_compiled_" + method.__name__
+    compiled = owner.__dict__.get(key)
+    if compiled is False:
+        return NOT_COMPILED
+    if compiled is None:
+        compiled = owner.__dict__[key] = Compiled(method)
+    try:
+        return compiled(*args)
+    except Exception:
+        owner.__dict__[key] = False
+        return NOT_COMPILED
+
+
 _STATIC = (int, float, bool, str, type(None))
 
 

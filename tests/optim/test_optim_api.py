@@ -194,7 +194,7 @@ def test_one_kernel_per_parameter(name, kwargs, kernels, monkeypatch):
     eager update's schedule; the compiled one replays the same kernels.)"""
     tp, jp = params_pair()
     opt = getattr(tjit.optim, name)(jp, **kwargs)
-    opt.__dict__["_compiled"] = False
+    opt.__dict__["_compiled__update_all"] = False
     for _ in range(2):
         set_grads(jp)
         opt.step()

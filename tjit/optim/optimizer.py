@@ -286,19 +286,11 @@ class Optimizer:
         """Run `_update_all` through its compiled plan; False where it does not apply (a first
         step still creating state, a differentiable optimizer, inside a traced function, or an
         update that cannot be traced: tensor hyper-parameters read on the host)."""
-        compiled = self.__dict__.get("_compiled")
-        if compiled is False or engine.tracing is not None or any(g.get("differentiable") for g in self.param_groups) \
+        if engine.tracing is not None or any(g.get("differentiable") for g in self.param_groups) \
                 or any(not self.state.get(p) for p, _ in work):
             return False
-        if compiled is None:
-            from ..compiled import Compiled
-            compiled = self.__dict__["_compiled"] = Compiled(self._update_all)
-        try:
-            compiled()
-        except Exception:  # nothing was written: the eager update runs (and raises any real error)
-            self.__dict__["_compiled"] = False
-            return False
-        return True
+        from ..compiled import NOT_COMPILED, replay_method
+        return replay_method(self._update_all) is not NOT_COMPILED
 
     def _init_state(self, p: Tensor, group: dict) -> list:
         """Fill `self.state[p]` before its first update; returns the new tensors (realized

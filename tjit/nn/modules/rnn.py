@@ -257,24 +257,19 @@ class RNNBase(Module):
         h0, c0 = hx if isinstance(hx, tuple) else (hx, None)
         recording = is_grad_enabled() and any(t is not None and t.requires_grad
                                               for t in (x, h0, c0, *self.parameters()))
-        compiled = self.__dict__.get("_compiled_recurrence")  # False: not traceable, run eagerly
-        if recording or engine.tracing is not None or compiled is False:
-            return self._run(x, hx, None)
-        if compiled is None:
-            from ...compiled import Compiled
-            compiled = self.__dict__["_compiled_recurrence"] = Compiled(self._run_states)
-        try:
-            return compiled(x, h0, c0)
-        except Exception:  # eager from now on (which raises any real error again)
-            self.__dict__["_compiled_recurrence"] = False
-            return self._run(x, hx, None)
+        if not recording and engine.tracing is None:
+            from ...compiled import NOT_COMPILED, replay_method
+            out = replay_method(self._run_states, x, h0, c0)
+            if out is not NOT_COMPILED:
+                return out
+        return self._run(x, hx, None)
 
     def _run_states(self, x, h0, c0):
         return self._run(x, (h0, c0) if c0 is not None else h0, None)
 
     def __getstate__(self):
         state = super().__getstate__()
-        state.pop("_compiled_recurrence", None)  # compiled code is rebuilt, not pickled or copied
+        state.pop("_compiled__run_states", None)  # compiled code is rebuilt, not pickled or copied
         return state
 
     def _check_input(self, x):
